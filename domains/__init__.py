@@ -1,0 +1,1 @@
+"""Domain packages: RL data, verifier and eval suites per domain, behind one registry (domains.registry)."""

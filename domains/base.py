@@ -1,0 +1,63 @@
+"""The Domain seam: example schema, verdicts, suites.
+
+An example is a plain dict ``{id, domain, messages, label, meta}``:
+  id        str, unique within its split/suite
+  domain    one of the registry's names ("math", "code", "science", "if", "general")
+  messages  chat prompt: list of {"role", "content"} (no assistant turn)
+  label     the ground truth the verifier needs (answer string, tests, instruction ids + kwargs, ...)
+  meta      anything else (source, difficulty, reference response for SFT under meta["response"], ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Example = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reward: float
+    correct: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    temperature: float = 1.0
+    top_p: float = 0.7
+    max_new_tokens: int = 32768
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    domain: str
+    load: Callable[[str | None], list[Example]]  # path (native format) or None (hub id / generated)
+    k: int = 1
+    metric: str = "accuracy"  # "accuracy" | "ifeval"
+    generation: GenerationSettings = GenerationSettings()
+    id_field: str = "id"
+    hub_id: str | None = None
+    description: str = ""
+    version: str = "1"
+
+
+@dataclass(frozen=True)
+class MicroSplits:
+    rl: list[Example]
+    sft: list[Example]  # meta["response"] holds the reference assistant response
+    eval: list[Example]
+
+
+class Domain(Protocol):
+    name: str
+    verifier_version: str
+
+    def rl_data(self, source: str, limit: int | None = None) -> Iterator[Example]: ...
+    def micro(self, seed: int, n_rl: int, n_sft: int, n_eval: int) -> MicroSplits: ...
+    def verify(self, example: Example, completion: str, sandbox: Any = None) -> Verdict: ...
+    def suites(self) -> dict[str, Suite]: ...

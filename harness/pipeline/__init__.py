@@ -1,0 +1,1 @@
+"""Stage pipeline: planner (DAG from a recipe), run store (atomic stage dirs + manifests), runner."""

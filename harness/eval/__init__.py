@@ -1,0 +1,1 @@
+"""Evaluation: K samples per problem -> domain verifier -> Avg@K, pass@k, bootstrap CIs."""

@@ -1,0 +1,143 @@
+"""Docker backend: each worker is one long-lived container (any Docker-API engine; ``DOCKER_HOST`` is
+honoured, podman's API works too) with no network, a read-only root, a size-capped tmpfs on /tmp, uid
+65534, every capability dropped, no-new-privileges, a private IPC namespace without /dev/shm, and
+cgroup caps on memory and processes; the worker inside gets programs over the attached stdin/stdout.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+
+from harness.errors import UserError
+from harness.sandbox.pool import WORKER_SOURCE, Pool, Worker, wait_readable
+from harness.sandbox.types import Limits
+
+LABEL = "org.mixmerge.sandbox"
+WORKER_OVERHEAD_MB = 128  # the worker's own interpreter, on top of the program's memory cap
+
+
+def docker_client(timeout: float = 10.0):
+    """A client for the engine at ``DOCKER_HOST`` (or the default socket), or a UserError."""
+    try:
+        import docker
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise UserError(
+            "docker sandbox: the 'docker' Python package is missing (pip install docker)"
+        ) from None
+    try:
+        client = docker.from_env(timeout=int(timeout))
+        client.ping()
+        return client
+    except Exception as e:
+        raise UserError(
+            f"docker sandbox: no engine answers ({type(e).__name__}); start one with docker/sandbox/start-engine.sh "
+            "and export the DOCKER_HOST it prints, or use --sandbox bwrap"
+        ) from None
+
+
+def engine_error() -> str | None:
+    try:
+        docker_client(timeout=3)
+        return None
+    except UserError as e:
+        return str(e)
+
+
+def container_config(image: str, limits: Limits) -> dict:
+    mem = f"{limits.memory_mb + WORKER_OVERHEAD_MB}m"
+    return dict(
+        image=image,
+        command=["python3", "-I", "-c", WORKER_SOURCE],
+        stdin_open=True,
+        user="65534:65534",
+        network_mode="none",
+        read_only=True,
+        tmpfs={"/tmp": f"size={limits.tmpfs_mb}m,mode=1777,noexec,nosuid,nodev"},
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        ipc_mode="none",
+        mem_limit=mem,
+        memswap_limit=mem,
+        pids_limit=limits.pids + 8,
+        hostname="sandbox",
+        working_dir="/tmp",
+        environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+        labels={LABEL: "worker"},
+        detach=True,
+    )
+
+
+class DockerWorker(Worker):
+    image = "mixmerge-sandbox:latest"
+    container = None
+    sock: socket.socket | None = None
+
+    def _spawn(self) -> None:
+        import docker
+
+        client = docker_client()
+        try:
+            self.container = client.containers.create(**container_config(self.image, self.limits))
+        except docker.errors.ImageNotFound:
+            raise UserError(
+                f"docker sandbox: image {self.image!r} is missing; build it with `mixmerge sandbox build`"
+            ) from None
+        io = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
+        self.sock = getattr(io, "_sock", io)
+        self.sock.setblocking(True)
+        self.container.start()
+        self._raw = b""
+
+    def _write(self, data: bytes) -> None:
+        assert self.sock is not None
+        self.sock.sendall(data)
+
+    def _read_some(self, deadline: float) -> bytes:
+        """Strip the engine's stream multiplexing (8-byte headers) and return stdout payload bytes."""
+        assert self.sock is not None
+        while True:
+            if len(self._raw) >= 8:
+                kind, n = self._raw[0], struct.unpack(">I", self._raw[4:8])[0]
+                if len(self._raw) >= 8 + n:
+                    payload, self._raw = self._raw[8 : 8 + n], self._raw[8 + n :]
+                    if kind == 1 and payload:
+                        return payload
+                    continue
+            wait_readable(self.sock.fileno(), deadline)
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                return b""
+            self._raw += chunk
+
+    def diagnostics(self) -> str:
+        try:
+            return self.container.logs(stdout=False, stderr=True, tail=20).decode(errors="replace").strip()
+        except Exception:
+            return ""
+
+    def kill(self) -> None:
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        if self.container is not None:
+            try:
+                self.container.remove(force=True)
+            except Exception:
+                time.sleep(0.2)
+                try:
+                    self.container.remove(force=True)
+                except Exception:
+                    pass
+
+
+class DockerSandbox(Pool):
+    backend = "docker"
+
+    def __init__(self, limits: Limits, workers: int, image: str):
+        self.image = image
+        factory = type("DockerWorkerFor", (DockerWorker,), {"image": image})
+        super().__init__(factory, limits, workers)

@@ -1,0 +1,178 @@
+"""Host side of the sandbox: a warm pool of workers (one per core by default), each a long-lived
+sandbox (container or bubblewrap) running ``worker.py`` as its PID 1, spoken to over a pipe.
+
+A worker that dies, does not answer within the program's wall-clock limit plus a grace period, or
+reports itself tainted (something survived the program) is killed and replaced before it takes the
+next program. ``run_many`` keeps every worker busy and returns results in the order of the jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import select
+import struct
+import threading
+import time
+from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from harness.sandbox.types import ExecResult, Job, Limits
+
+log = logging.getLogger(__name__)
+WORKER_SOURCE = (Path(__file__).parent / "worker.py").read_text()
+GRACE_S = 5.0  # beyond the program's own wall-clock limit, before the worker counts as hung
+START_TIMEOUT_S = 60.0
+
+
+class WorkerDied(Exception):
+    """The worker's pipe closed or it did not answer in time."""
+
+
+class Worker(ABC):
+    """One sandbox holding a worker process; subclasses provide the byte transport."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self._buf = b""
+        self.hello: dict = {}
+
+    @abstractmethod
+    def _spawn(self) -> None: ...
+
+    @abstractmethod
+    def _write(self, data: bytes) -> None: ...
+
+    @abstractmethod
+    def _read_some(self, deadline: float) -> bytes:
+        """Some bytes of the worker's stdout (b"" = closed); WorkerDied past the deadline."""
+
+    @abstractmethod
+    def kill(self) -> None: ...
+
+    def start(self) -> dict:
+        self._spawn()
+        try:
+            self.hello = self._recv(time.monotonic() + START_TIMEOUT_S)
+        except WorkerDied as e:
+            self.kill()
+            raise WorkerDied(f"worker did not start: {e} {self.diagnostics()}".strip()) from None
+        return self.hello
+
+    def diagnostics(self) -> str:
+        return ""
+
+    def _recv(self, deadline: float) -> dict:
+        while True:
+            if len(self._buf) >= 4:
+                (n,) = struct.unpack(">I", self._buf[:4])
+                if len(self._buf) >= 4 + n:
+                    body, self._buf = self._buf[4 : 4 + n], self._buf[4 + n :]
+                    return json.loads(body)
+            chunk = self._read_some(deadline)
+            if not chunk:
+                raise WorkerDied("worker closed its pipe")
+            self._buf += chunk
+
+    def request(self, program: str, stdin: str, limits: Limits) -> dict:
+        body = json.dumps({"program": program, "stdin": stdin, "limits": limits.to_dict()}).encode()
+        try:
+            self._write(struct.pack(">I", len(body)) + body)
+        except OSError as e:
+            raise WorkerDied(f"cannot write to worker: {e}") from None
+        return self._recv(time.monotonic() + limits.timeout_s + GRACE_S)
+
+
+def wait_readable(fd: int, deadline: float) -> None:
+    left = deadline - time.monotonic()
+    if left <= 0 or not select.select([fd], [], [], left)[0]:
+        raise WorkerDied("worker did not answer in time (hung)")
+
+
+class Pool:
+    """A warm pool of workers made by ``factory``; thread-safe ``run`` and ordered ``run_many``."""
+
+    backend = "pool"
+
+    def __init__(self, factory, limits: Limits, workers: int):
+        self.factory = factory
+        self.limits = limits
+        self.size = max(1, int(workers))
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._all: set[Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.replaced = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> Pool:
+        with ThreadPoolExecutor(self.size) as ex:
+            made = list(ex.map(lambda _: self._new_worker(), range(self.size)))
+        for w in made:
+            self._idle.put(w)
+        return self
+
+    def _new_worker(self) -> Worker:
+        w = self.factory(self.limits)
+        with self._lock:
+            self._all.add(w)
+        try:
+            w.start()
+        except Exception:
+            with self._lock:
+                self._all.discard(w)
+            raise
+        return w
+
+    def _retire(self, w: Worker, why: str) -> Worker:
+        log.info("replacing sandbox worker: %s", why)
+        self.replaced += 1
+        w.kill()
+        with self._lock:
+            self._all.discard(w)
+        return self._new_worker()
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for w in workers:
+            try:
+                w.kill()
+            except Exception as e:  # closing must finish even if one worker is already gone
+                log.debug("kill failed: %s", e)
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- running -----------------------------------------------------------------------------
+    def run(self, program: str, stdin: str = "", limits: Limits | None = None) -> ExecResult:
+        if self._closed:
+            raise RuntimeError("sandbox is closed")
+        lim = limits or self.limits
+        w = self._idle.get()
+        t0 = time.monotonic()
+        try:
+            try:
+                raw = w.request(program, stdin, lim)
+            except WorkerDied as e:
+                w = self._retire(w, str(e))
+                return ExecResult.sandbox_error(f"{e}; worker replaced", time.monotonic() - t0)
+            taint = raw.pop("tainted", "")
+            if taint:
+                w = self._retire(w, f"tainted: {taint}")
+            return ExecResult(**raw, detail=f"worker replaced (tainted: {taint})" if taint else "")
+        finally:
+            self._idle.put(w)
+
+    def run_many(self, jobs: list[Job]) -> list[ExecResult]:
+        jobs = list(jobs)
+        if not jobs:
+            return []
+        with ThreadPoolExecutor(min(self.size, len(jobs))) as ex:
+            return list(ex.map(lambda j: self.run(j.program, j.stdin, j.limits), jobs))

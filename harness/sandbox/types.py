@@ -1,0 +1,58 @@
+"""Value types of the sandbox seam: per-program limits, one job, one result."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Literal
+
+Status = Literal["ok", "error", "timeout", "memory", "output_limit", "killed", "sandbox_error"]
+STATUSES: tuple[str, ...] = ("ok", "error", "timeout", "memory", "output_limit", "killed", "sandbox_error")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits applied to one program (defaults mirror the recipe's ``sandbox`` section)."""
+
+    timeout_s: float = 10.0  # wall clock
+    cpu_s: float = 10.0  # RLIMIT_CPU
+    memory_mb: int = 1024  # RLIMIT_AS (plus the container's cgroup cap on docker)
+    pids: int = 64  # RLIMIT_NPROC inside the sandbox's own user (plus the cgroup pids cap on docker)
+    output_bytes: int = 1 << 20  # stdout and stderr each; beyond it the program is stopped and flagged
+    tmpfs_mb: int = 64  # size of /tmp, the only writable place (fixed per worker)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def merged(self, **over) -> Limits:
+        return replace(self, **{k: v for k, v in over.items() if v is not None})
+
+    @classmethod
+    def from_section(cls, section) -> Limits:
+        """From ``harness.recipe.SandboxSection`` (or anything with the same attributes)."""
+        return cls(**{k: getattr(section, k) for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Job:
+    program: str
+    stdin: str = ""
+    limits: Limits | None = None
+
+
+@dataclass
+class ExecResult:
+    status: Status
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+    wall_s: float = 0.0
+    truncated: bool = False
+    detail: str = field(default="", compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @classmethod
+    def sandbox_error(cls, detail: str, wall_s: float = 0.0) -> ExecResult:
+        return cls(status="sandbox_error", exit_code=None, wall_s=wall_s, detail=detail)

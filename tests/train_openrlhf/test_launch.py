@@ -114,3 +114,13 @@ def test_allocate_is_exact_and_deterministic():
     a = data.sample_records(POOLS, {"math": 1, "if": 1}, 12, seed=3)
     assert a == data.sample_records(POOLS, {"math": 1, "if": 1}, 12, seed=3)
     assert a != data.sample_records(POOLS, {"math": 1, "if": 1}, 12, seed=4)
+
+
+def test_module_cli_prints_the_launch(tmp_path, capsys):
+    from harness.train.openrlhf.__main__ import main
+
+    (tmp_path / "r.yaml").write_text("name: r\ngrpo:\n  prompts_per_step: 4\n")
+    assert main(["--recipe", str(tmp_path / "r.yaml"), "--stage", "rl-code", "--run-root", str(tmp_path)]) == 0
+    assert "  --rollout.batch_size 4 \\" in capsys.readouterr().out
+    assert main(["--recipe", str(tmp_path / "nope.yaml"), "--stage", "rl-code"]) == 2
+    assert "recipe file not found" in capsys.readouterr().err

@@ -1,0 +1,1 @@
+"""Model soup: the paper's six merge methods through mergekit (``harness.merge.merge.merge``)."""

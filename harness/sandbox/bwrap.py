@@ -79,6 +79,8 @@ class BwrapWorker(Worker):
 
     def _write(self, data: bytes) -> None:
         assert self.proc and self.proc.stdin
+        if self.proc.poll() is not None:
+            raise BrokenPipeError(f"worker exited with {self.proc.returncode}")
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
 

@@ -31,6 +31,10 @@ class WorkerDied(Exception):
     """The worker's pipe closed or it did not answer in time."""
 
 
+class NotDelivered(WorkerDied):
+    """The worker was gone before it got the program (safe to retry on a fresh worker)."""
+
+
 class Worker(ABC):
     """One sandbox holding a worker process; subclasses provide the byte transport."""
 
@@ -76,13 +80,15 @@ class Worker(ABC):
                 raise WorkerDied("worker closed its pipe")
             self._buf += chunk
 
-    def request(self, program: str, stdin: str, limits: Limits) -> dict:
+    def send(self, program: str, stdin: str, limits: Limits) -> None:
         body = json.dumps({"program": program, "stdin": stdin, "limits": limits.to_dict()}).encode()
         try:
             self._write(struct.pack(">I", len(body)) + body)
         except OSError as e:
-            raise WorkerDied(f"cannot write to worker: {e}") from None
-        return self._recv(time.monotonic() + limits.timeout_s + GRACE_S)
+            raise NotDelivered(f"cannot write to worker: {e}") from None
+
+    def receive(self, limits: Limits, grace_s: float = GRACE_S) -> dict:
+        return self._recv(time.monotonic() + limits.timeout_s + grace_s)
 
 
 def wait_readable(fd: int, deadline: float) -> None:
@@ -105,6 +111,7 @@ class Pool:
         self._lock = threading.Lock()
         self._closed = False
         self.replaced = 0
+        self.grace_s = GRACE_S
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Pool:
@@ -159,7 +166,12 @@ class Pool:
         t0 = time.monotonic()
         try:
             try:
-                raw = w.request(program, stdin, lim)
+                try:
+                    w.send(program, stdin, lim)
+                except NotDelivered as e:
+                    w = self._retire(w, str(e))
+                    w.send(program, stdin, lim)
+                raw = w.receive(lim, self.grace_s)
             except WorkerDied as e:
                 w = self._retire(w, str(e))
                 return ExecResult.sandbox_error(f"{e}; worker replaced", time.monotonic() - t0)

@@ -90,6 +90,10 @@ class BwrapWorker(Worker):
         wait_readable(fd, deadline)
         return os.read(fd, 1 << 20)
 
+    @property
+    def ident(self) -> str:
+        return str(self.proc.pid) if self.proc else ""
+
     def diagnostics(self) -> str:
         if self.proc and self.proc.poll() is not None and self.proc.stderr:
             return self.proc.stderr.read(2000).decode(errors="replace").strip()

@@ -111,6 +111,10 @@ class DockerWorker(Worker):
                 return b""
             self._raw += chunk
 
+    @property
+    def ident(self) -> str:
+        return self.container.id if self.container is not None else ""
+
     def diagnostics(self) -> str:
         try:
             return self.container.logs(stdout=False, stderr=True, tail=20).decode(errors="replace").strip()

@@ -56,6 +56,11 @@ class Worker(ABC):
     @abstractmethod
     def kill(self) -> None: ...
 
+    @property
+    @abstractmethod
+    def ident(self) -> str:
+        """Container id or host pid: what a test checks is gone after ``close()``."""
+
     def start(self) -> dict:
         self._spawn()
         try:
@@ -112,6 +117,7 @@ class Pool:
         self._closed = False
         self.replaced = 0
         self.grace_s = GRACE_S
+        self.spawned: list[Worker] = []  # every worker ever started (replacements included)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Pool:
@@ -125,6 +131,7 @@ class Pool:
         w = self.factory(self.limits)
         with self._lock:
             self._all.add(w)
+            self.spawned.append(w)
         try:
             w.start()
         except Exception:

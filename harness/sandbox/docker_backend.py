@@ -6,6 +6,7 @@ cgroup caps on memory and processes; the worker inside gets programs over the at
 
 from __future__ import annotations
 
+import select
 import socket
 import struct
 import time
@@ -92,6 +93,8 @@ class DockerWorker(Worker):
 
     def _write(self, data: bytes) -> None:
         assert self.sock is not None
+        if select.select([self.sock], [], [], 0)[0] and not self.sock.recv(1, socket.MSG_PEEK):
+            raise BrokenPipeError("worker container's stream is closed")
         self.sock.sendall(data)
 
     def _read_some(self, deadline: float) -> bytes:

@@ -1,0 +1,73 @@
+"""The warm pool: order of results, fresh state per program, replacement of tainted/dead/hung workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import psutil
+import pytest
+
+from harness.errors import UserError
+from harness.recipe import SandboxSection
+from harness.sandbox import Job, Limits, get_sandbox, resolve_backend
+
+from .conftest import BACKENDS, IMAGE, TEST_LIMITS, require
+
+
+def test_run_many_in_order(sandbox):
+    jobs = [
+        Job(f"import time\ntime.sleep({(7 * i) % 5} / 100)\nprint(input() * 2)", stdin=str(i))
+        for i in range(24)
+    ]
+    assert [r.stdout.strip() for r in sandbox.run_many(jobs)] == [str(i) * 2 for i in range(24)]
+
+
+def test_no_state_between_programs(sandbox):
+    prog = "import os, sys\nprint(sorted(os.listdir('.')), sorted(os.listdir('/tmp')), 'flag' in dir(sys))\nsys.flag = 1\n"
+    outs = {r.stdout for r in sandbox.run_many([Job(prog)] * 6)}
+    assert outs == {"[] ['job'] False\n"}
+
+
+def test_unknown_backend_and_recipe_limits():
+    with pytest.raises(UserError, match="did you mean 'bwrap'"):
+        resolve_backend("bwarp")
+    lim = Limits.from_section(SandboxSection(timeout_s=3, memory_mb=512))
+    assert (lim.timeout_s, lim.memory_mb, lim.pids) == (3, 512, 64)
+
+
+def _worker_processes(backend: str, w) -> list[psutil.Process]:
+    if backend == "bwrap":
+        return psutil.Process(w.proc.pid).children(recursive=True)
+    return []
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_tainted_dead_and_hung_workers_are_replaced(backend_name):
+    require(backend_name)
+    with get_sandbox(backend_name, limits=TEST_LIMITS, workers=1, image=IMAGE) as sb:
+        sb.grace_s = 1.0
+        # tainted: a SysV segment survives the program
+        r = sb.run("import ctypes\nctypes.CDLL(None).shmget(0x4D4E, 4096, 0o1666)\nprint('ok')")
+        assert r.status == "ok" and "tainted" in r.detail and sb.replaced == 1
+        # dead: killed from outside between programs
+        w = next(iter(sb._all))
+        if backend_name == "bwrap":
+            w.proc.kill()
+            w.proc.wait()
+        else:
+            w.container.kill()
+            w.container.wait(timeout=10)
+        assert sb.run("print(6 * 7)").stdout == "42\n"
+        assert sb.replaced == 2
+        # hung: frozen while running a program
+        w = next(iter(sb._all))
+        if backend_name == "bwrap":
+            for p in _worker_processes(backend_name, w):
+                os.kill(p.pid, signal.SIGSTOP)
+        else:
+            w.container.pause()
+        r = sb.run("print(1)", limits=Limits(timeout_s=1, cpu_s=1, memory_mb=256, pids=32, tmpfs_mb=16))
+        assert r.status == "sandbox_error" and "hung" in r.detail
+        assert sb.replaced == 3
+        assert sb.run("print(2)").stdout == "2\n"

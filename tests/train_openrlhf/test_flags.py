@@ -29,6 +29,39 @@ def test_every_flag_exists_in_pinned_release(openrlhf_source, tmp_path, recipe, 
     assert plan.python_argv[plan.python_argv.index(plan.module) - 1] == "-m"
 
 
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+@pytest.mark.parametrize(("kind", "stage"), STAGES)
+def test_release_parser_and_checks_accept_the_launch(openrlhf_source, tmp_path, recipe, kind, stage):
+    """The release's own argparse + post-parse asserts (its __main__ block, train() captured) take the launch."""
+    r = RECIPES[recipe]
+    plan = launch.plan(r, kind, stage, tmp_path / "runs")
+    args = pinned.release_parse(plan.module, plan.flags, openrlhf_source)
+    assert args.train.seed == r.seed
+    if kind == "sft":
+        assert args.adam.lr == r.sft.learning_rate and args.train.batch_size == r.sft.batch_size
+        assert args.data.apply_chat_template and args.data.input_key == "messages" and args.data.output_key is None
+        return
+    cfg, _ = launch.grpo_settings(r, stage)
+    assert args.algo.advantage.estimator == "group_norm" and args.critic.model_name_or_path is None
+    assert (args.rollout.batch_size, args.rollout.n_samples_per_prompt) == (cfg.prompts_per_step, cfg.group_size)
+    assert args.actor.eps_clip_low_high == [cfg.eps_low, cfg.eps_high]
+    assert args.algo.kl.init_coef == cfg.kl_coef and args.algo.kl.use_loss
+    assert args.reward.remote_url == [str(plan.reward_file)]
+    assert args.actor.adam.lr == cfg.learning_rate and args.rollout.temperature == cfg.temperature
+    # the release's step count (trainer/ppo_trainer.py prepare_datasets): prompts * n // train_batch * episodes * epochs
+    steps = (args.data.max_samples * args.rollout.n_samples_per_prompt // args.train.batch_size
+             * args.train.num_episodes * args.train.max_epochs)
+    assert steps == cfg.steps
+
+
+def test_release_parser_rejects(openrlhf_source):
+    with pytest.raises(ValueError, match="unrecognized arguments: --pretrain"):
+        pinned.release_parse(pinned.GRPO_MODULE, ["--pretrain", "m"], openrlhf_source)
+    with pytest.raises(AssertionError, match="group_norm requires n_samples_per_prompt > 1"):
+        pinned.release_parse(pinned.GRPO_MODULE, ["--algo.advantage.estimator", "group_norm",
+                                                   "--reward.remote_url", "r.py"], openrlhf_source)
+
+
 def test_checker_rejects_what_the_release_does_not_accept(openrlhf_source):
     spec = pinned.cli_spec(pinned.GRPO_MODULE, openrlhf_source)
     # 0.8-era names, a switch given a value, a wrong arity, a value outside the choices

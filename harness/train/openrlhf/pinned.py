@@ -9,13 +9,18 @@ wheel with ``pip download --no-deps`` (no GPU dependencies are installed or impo
 
 from __future__ import annotations
 
+import argparse
 import ast
+import contextlib
+import importlib.util
+import io
 import os
 import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from harness.errors import UserError
 
@@ -153,3 +158,51 @@ def check_argv(argv: list[str], spec: dict[str, FlagSpec]) -> list[str]:
                 problems.append(f"{tok}: {values} not among {list(flag.choices)}")
         i = j
     return problems
+
+
+STDLIB_IMPORTS = {"argparse", "os", "sys", "math", "json", "datetime"}
+
+
+def release_parse(module: str, argv: list[str], source: Path | None = None) -> SimpleNamespace:
+    """Parse ``argv`` with the pinned release's own parser *and* its post-parse checks, without GPU imports.
+
+    Runs the ``if __name__ == "__main__":`` block of ``openrlhf/cli/<module>.py`` (the ``add_argument`` calls,
+    ``parse_args``, ``hierarchize`` and the release's asserts / fix-ups) with ``train(args)`` replaced by a
+    capture; only its standard-library imports are executed. Returns the hierarchical ``args`` the release
+    would train with; an argument the release rejects raises ``ValueError`` with argparse's message, a failed
+    release check raises ``AssertionError`` with the release's message.
+    """
+    pkg = source or release_source()
+    path = pkg / "cli" / (module.rsplit(".", 1)[-1] + ".py")
+    tree = ast.parse(path.read_text(), filename=str(path))
+    main = next((n for n in tree.body if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test)), None)
+    if main is None:
+        raise UserError(f"{path}: no __main__ block to read the CLI from")
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+           and all((a.name if isinstance(n, ast.Import) else (n.module or "")).split(".")[0] in STDLIB_IMPORTS
+                   for a in n.names)]
+    body = [n for n in main.body
+            if not (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("openrlhf.utils.config"))]
+    prog = ast.Module(body=[*top, *body], type_ignores=[])
+    captured: list[SimpleNamespace] = []
+    config = importlib.util.spec_from_file_location("_openrlhf_config", pkg / "utils" / "config.py")
+    cfg_mod = importlib.util.module_from_spec(config)
+    config.loader.exec_module(cfg_mod)
+    ns = {"__name__": "__release_cli__", "hierarchize": cfg_mod.hierarchize, "train": captured.append}
+    real_parse = argparse.ArgumentParser.parse_args
+
+    def parse(self, args=None, namespace=None):
+        return real_parse(self, argv if args is None else args, namespace)
+
+    err = io.StringIO()
+    argparse.ArgumentParser.parse_args = parse
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(prog, str(path), "exec"), ns)
+    except SystemExit as e:
+        raise ValueError(err.getvalue().strip().splitlines()[-1] if err.getvalue().strip() else str(e)) from None
+    finally:
+        argparse.ArgumentParser.parse_args = real_parse
+    if not captured:
+        raise UserError(f"{path}: the __main__ block did not reach train(args)")
+    return captured[0]

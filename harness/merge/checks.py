@@ -96,6 +96,8 @@ def check_compatible(base: str | Path, models: list[str | Path]) -> dict[str, Te
     b = model_dir(base)
     bcfg, bidx, bvocab = load_config(b), tensor_index(b), _vocab(b)
     barch = bcfg.get("architectures")
+    if not barch:
+        raise UserError(f"{b / 'config.json'}: no 'architectures' entry; mergekit needs it to know the tensor layout")
     for m in models:
         p = model_dir(m)
         cfg = load_config(p)

@@ -1,0 +1,136 @@
+"""Peak memory of `mixmerge merge` on four multi-GB models, against the size of one model.
+
+Builds (once, streaming, never holding a model in memory) a random Qwen3 base of the chosen size in
+bf16 and four "fine-tunes" (base + seeded noise), then runs ``mixmerge merge`` in a child process and
+polls its resident set size. Usage (a few minutes and ~5x the model size of disk; run it niced):
+
+    nice -n 10 python benchmarks/merge_memory.py --workdir /tmp/merge-bench --method ties
+    python benchmarks/merge_memory.py --workdir /tmp/merge-bench --size tiny   # seconds, a smoke run
+
+Prints one JSON line: model bytes, peak RSS of the merge process, their ratio, wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import psutil
+import torch
+from safetensors.torch import save_file
+from transformers import Qwen3Config, Qwen3ForCausalLM
+
+from harness.model.build import train_tokenizer
+
+SIZES = {  # Qwen3-1.7B's shape (~2.0 B parameters with the tied 152k embedding; 4.1 GB in bf16)
+    "1.7b": dict(hidden_size=2048, intermediate_size=6144, num_hidden_layers=28, num_attention_heads=16,
+                 num_key_value_heads=8, head_dim=128, vocab_size=151936),
+    "tiny": dict(hidden_size=256, intermediate_size=768, num_hidden_layers=4, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=64, vocab_size=8192),
+}
+
+
+def _tensor(name: str, shape: tuple[int, ...], seed: int, scale: float) -> torch.Tensor:
+    g = torch.Generator().manual_seed(zlib.crc32(name.encode()) + 1_000_003 * seed)
+    return torch.randn(shape, generator=g) * scale
+
+
+def write_model(out: Path, cfg: Qwen3Config, shapes: dict[str, tuple[int, ...]], tok, noise_seed: int | None,
+                shard_bytes: int = 1 << 30) -> int:
+    """Base tensors from seed 0; a fine-tune adds 1e-3 x noise(noise_seed). Returns bytes written."""
+    out.mkdir(parents=True)
+    cfg.save_pretrained(out)
+    tok.save_pretrained(out)
+    shard, size, shards, index, total = {}, 0, [], {}, 0
+
+    def flush():
+        nonlocal shard, size
+        if shard:
+            name = f"model-{len(shards) + 1:05d}.safetensors"
+            save_file(shard, out / name, metadata={"format": "pt"})
+            shards.append(name)
+            index.update({k: name for k in shard})
+            shard, size = {}, 0
+
+    for name, shape in shapes.items():
+        t = _tensor(name, shape, 0, 0.02)
+        if noise_seed is not None:
+            t += _tensor(name, shape, noise_seed, 1e-3)
+        t = t.to(torch.bfloat16)
+        shard[name] = t
+        size += t.numel() * 2
+        total += t.numel() * 2
+        if size >= shard_bytes:
+            flush()
+    flush()
+    (out / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": total},
+                                                                  "weight_map": index}))
+    return total
+
+
+def build(workdir: Path, size: str) -> tuple[Path, list[Path], int]:
+    tok = train_tokenizer(["a b c 1 2 3"], vocab_size=300)
+    cfg = Qwen3Config(**SIZES[size], tie_word_embeddings=True, max_position_embeddings=4096, dtype="bfloat16",
+                      architectures=["Qwen3ForCausalLM"])
+    with torch.device("meta"):
+        model = Qwen3ForCausalLM(cfg)
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    base = workdir / "base"
+    models = [workdir / f"ft{i}" for i in range(4)]
+    nbytes = write_model(base, cfg, shapes, tok, None) if not base.exists() else sum(
+        f.stat().st_size for f in base.glob("*.safetensors"))
+    for i, m in enumerate(models):
+        if not m.exists():
+            write_model(m, cfg, shapes, tok, i + 1)
+    return base, models, nbytes
+
+
+def measure(cmd: list[str]) -> tuple[int, float]:
+    t0 = time.time()
+    proc = psutil.Popen(cmd)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.1)
+    if proc.returncode:
+        sys.exit(f"merge failed with exit code {proc.returncode}")
+    return peak, time.time() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workdir", type=Path, required=True)
+    ap.add_argument("--size", choices=sorted(SIZES), default="1.7b")
+    ap.add_argument("--method", default="ties")
+    ap.add_argument("--keep", action="store_true", help="keep the generated models")
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    base, models, nbytes = build(args.workdir, args.size)
+    build_s = time.time() - t0
+    out = args.workdir / f"merged-{args.method}"
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "harness.cli", "merge", "--method", args.method, "--base", str(base),
+           "--models", *map(str, models), "--out", str(out), "--shard-size", "1B"]
+    peak, wall = measure(cmd)
+    print(json.dumps({"size": args.size, "method": args.method, "models_merged": len(models),
+                      "one_model_gb": round(nbytes / 1e9, 3), "all_inputs_gb": round(5 * nbytes / 1e9, 3),
+                      "peak_rss_gb": round(peak / 1e9, 3), "peak_over_one_model": round(peak / nbytes, 3),
+                      "merge_wall_s": round(wall, 1), "build_s": round(build_s, 1), "threads": torch.get_num_threads()}))
+    shutil.rmtree(out, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

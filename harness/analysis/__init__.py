@@ -1,0 +1,1 @@
+"""The paper's mechanism analyses: weights (task vectors), policy (KL), inheritance, compute."""

@@ -46,7 +46,9 @@ from harness.sandbox.types import STATUSES, ExecResult, Job, Limits
 BACKENDS = ("auto", "docker", "bwrap")
 DEFAULT_IMAGE = "mixmerge-sandbox:latest"
 
-__all__ = ["BACKENDS", "STATUSES", "ExecResult", "Job", "Limits", "Pool", "get_sandbox", "resolve_backend"]
+__all__ = [
+    "BACKENDS", "STATUSES", "ExecResult", "Job", "Limits", "Pool", "get_sandbox", "resolve_backend", "sandbox_for",
+]  # fmt: skip
 
 
 def resolve_backend(name: str) -> str:
@@ -95,3 +97,10 @@ def get_sandbox(
     except Exception as e:
         pool.close()
         raise UserError(f"{kind} sandbox could not start its workers: {e}") from None
+
+
+def sandbox_for(section, backend: str | None = None) -> Pool:
+    """The pool a recipe's ``sandbox`` section asks for (``backend`` overrides, e.g. from ``--sandbox``)."""
+    return get_sandbox(
+        backend or section.backend, Limits.from_section(section), section.workers, section.image
+    )

@@ -52,6 +52,8 @@ def container_config(image: str, limits: Limits) -> dict:
         image=image,
         command=["python3", "-I", "-c", WORKER_SOURCE],
         stdin_open=True,
+        stdin_once=True,  # the worker sees EOF when the harness goes away, exits, and the engine removes it
+        auto_remove=True,
         user="65534:65534",
         network_mode="none",
         read_only=True,

@@ -8,6 +8,7 @@ next program. ``run_many`` keeps every worker busy and returns results in the or
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import queue
@@ -15,6 +16,7 @@ import select
 import struct
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -102,6 +104,15 @@ def wait_readable(fd: int, deadline: float) -> None:
         raise WorkerDied("worker did not answer in time (hung)")
 
 
+_OPEN: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_forgotten() -> None:
+    for pool in list(_OPEN):
+        pool.close()
+
+
 class Pool:
     """A warm pool of workers made by ``factory``; thread-safe ``run`` and ordered ``run_many``."""
 
@@ -121,6 +132,7 @@ class Pool:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Pool:
+        _OPEN.add(self)
         with ThreadPoolExecutor(self.size) as ex:
             made = list(ex.map(lambda _: self._new_worker(), range(self.size)))
         for w in made:

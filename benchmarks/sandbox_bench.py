@@ -1,0 +1,142 @@
+"""Sandbox throughput on HumanEval's 164 canonical solutions, all methods in one run, as ratios.
+
+    python benchmarks/sandbox_bench.py [--workers N] [--llm-sandbox-python /tmp/llmsb-venv/bin/python]
+
+(a) the docker warm pool and (b) the bwrap pool, through the product path (``checks.check_many``:
+driver + nonce, one execution per problem); (c) the unisolated reference: one plain ``python3``
+subprocess per problem, N at a time (the way common harnesses execute); (d) one ``docker run`` per
+problem with the same isolation flags, N at a time; (e) PyPI ``llm-sandbox``'s warm pool on the same
+image, run by ``benchmarks/sandbox_bench_llm.py`` in a throwaway venv (not a dependency of the
+product; skipped without ``--llm-sandbox-python``). Every method must pass 164/164.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from harness.sandbox import Limits, get_sandbox  # noqa: E402
+from harness.sandbox.checks import HumanEvalCheck, check_many  # noqa: E402
+from harness.sandbox.docker_backend import container_config, docker_client  # noqa: E402
+
+DATA = REPO / "../shared/external/humaneval/HumanEval.jsonl.gz"
+IMAGE = "mixmerge-sandbox:latest"
+PYTHON = "/usr/bin/python3"  # the interpreter the bwrap sandbox runs, and the image's version
+
+
+def problems() -> list[dict]:
+    with gzip.open(DATA, "rt") as f:
+        return [json.loads(line) for line in f]
+
+
+def plain_program(p: dict) -> str:
+    return p["prompt"] + p["canonical_solution"] + "\n" + p["test"] + f"\ncheck({p['entry_point']})\n"
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    passed = fn()
+    return time.perf_counter() - t0, passed
+
+
+def pool_method(backend: str, probs: list[dict], workers: int):
+    with get_sandbox(backend, limits=Limits(), workers=workers, image=IMAGE) as sb:
+        check_many(sb, [HumanEvalCheck("def f():\n    pass\n", "def check(c):\n    pass\n", "f")] * workers)
+        checks = [
+            HumanEvalCheck(p["prompt"] + p["canonical_solution"], p["test"], p["entry_point"]) for p in probs
+        ]
+        return timed(lambda: sum(r.passed for r in check_many(sb, checks)))
+
+
+def unisolated(probs: list[dict], workers: int):
+    def one(p):
+        return (
+            subprocess.run([PYTHON, "-c", plain_program(p)], capture_output=True, timeout=60).returncode == 0
+        )
+
+    with ThreadPoolExecutor(workers) as ex:
+        return timed(lambda: sum(ex.map(one, probs)))
+
+
+def docker_run(probs: list[dict], workers: int):
+    client = docker_client()
+    cfg = container_config(IMAGE, Limits())
+    for k in ("command", "stdin_open", "stdin_once", "auto_remove", "detach", "labels"):
+        cfg.pop(k)
+
+    def one(p):
+        try:
+            client.containers.run(command=["python3", "-c", plain_program(p)], remove=True, **cfg)
+            return True
+        except Exception:
+            return False
+
+    with ThreadPoolExecutor(workers) as ex:
+        return timed(lambda: sum(ex.map(one, probs)))
+
+
+def llm_sandbox(python: str, workers: int):
+    out = subprocess.run(
+        [python, str(REPO / "benchmarks/sandbox_bench_llm.py"), "--data", str(DATA), "--image", IMAGE,
+         "--workers", str(workers)],
+        capture_output=True, text=True, env={**os.environ},
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    return res["seconds"], res["passed"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--llm-sandbox-python", default=os.environ.get("LLM_SANDBOX_PYTHON"))
+    ap.add_argument("--skip", default="", help="comma-separated letters to skip, e.g. d,e")
+    args = ap.parse_args()
+    probs = problems()
+    skip = set(args.skip.split(","))
+    methods = {
+        "a": ("docker warm pool (mixmerge)", lambda: pool_method("docker", probs, args.workers)),
+        "b": ("bwrap pool (mixmerge)", lambda: pool_method("bwrap", probs, args.workers)),
+        "c": ("unisolated subprocess per problem", lambda: unisolated(probs, args.workers)),
+        "d": ("docker run per problem", lambda: docker_run(probs, args.workers)),
+        "e": ("llm-sandbox 0.3.46 warm pool", lambda: llm_sandbox(args.llm_sandbox_python, args.workers)),
+    }
+    if not args.llm_sandbox_python:
+        skip.add("e")
+    print(
+        f"HumanEval canonical solutions: {len(probs)} problems, {args.workers} at a time, {os.cpu_count()} cores"
+    )
+    times: dict[str, float] = {}
+    for key, (name, fn) in methods.items():
+        if key in skip:
+            print(f"({key}) {name:38s} skipped")
+            continue
+        sec, passed = fn()
+        times[key] = sec
+        print(
+            f"({key}) {name:38s} {sec:7.2f} s  {passed}/{len(probs)} passed  {1000 * sec / len(probs):6.1f} ms/problem"
+        )
+    if "c" in times:
+        print("time relative to (c) unisolated = 1.00x:")
+        for key, sec in times.items():
+            print(f"  ({key}) {sec / times['c']:6.2f}x")
+    for fast in ("a", "b"):
+        for slow in ("d", "e"):
+            if fast in times and slow in times:
+                print(f"({fast}) is {times[slow] / times[fast]:.1f}x faster than ({slow})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Make a Docker engine and the sandbox image available; idempotent.
+#   eval "$(docker/sandbox/start-engine.sh)"     # stdout: the `export DOCKER_HOST=...` line; progress on stderr
+# 1. installs docker.io, bubblewrap, debootstrap with apt-get when absent (root only);
+# 2. uses $DOCKER_HOST or the default socket when an engine answers there, else starts dockerd on its
+#    own socket ($MIXMERGE_DOCKER_SOCK, default /run/mixmerge-docker.sock) and waits until it answers;
+# 3. builds mixmerge-sandbox:latest (`mixmerge sandbox build`) when it is missing.
+set -euo pipefail
+SOCK=${MIXMERGE_DOCKER_SOCK:-/run/mixmerge-docker.sock}
+DATA=${MIXMERGE_DOCKER_DATA:-/var/lib/mixmerge-docker}
+IMAGE=${MIXMERGE_SANDBOX_IMAGE:-mixmerge-sandbox:latest}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PYTHON=${MIXMERGE_PYTHON:-$REPO/.venv/bin/python}
+[ -x "$PYTHON" ] || PYTHON=python3
+log() { echo "start-engine: $*" >&2; }
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing ${missing[*]} and not root: install them (apt-get install ${missing[*]})"; exit 1
+  fi
+  log "installing ${missing[*]}"
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+fi
+
+answers() { DOCKER_HOST="$1" "$PYTHON" -c "import docker; docker.from_env(timeout=3).ping()" >/dev/null 2>&1; }
+
+HOST=""
+for cand in "${DOCKER_HOST:-}" "unix://$SOCK" "unix:///var/run/docker.sock"; do
+  if [ -n "$cand" ] && answers "$cand"; then HOST=$cand; break; fi
+done
+if [ -z "$HOST" ]; then
+  if [ "$(id -u)" -ne 0 ]; then log "no Docker engine answers and not root: cannot start dockerd"; exit 1; fi
+  mkdir -p "$DATA"
+  log "starting dockerd on unix://$SOCK (log: /var/log/mixmerge-dockerd.log)"
+  nohup dockerd --host "unix://$SOCK" --iptables=false --bridge=none --data-root "$DATA" --exec-root /run/mixmerge-docker-exec \
+    --pidfile /run/mixmerge-dockerd.pid >/var/log/mixmerge-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    if answers "unix://$SOCK"; then HOST="unix://$SOCK"; break; fi
+    sleep 1
+  done
+  if [ -z "$HOST" ]; then log "dockerd did not answer within 60 s; see /var/log/mixmerge-dockerd.log"; exit 1; fi
+fi
+log "engine answers at $HOST"
+
+export DOCKER_HOST=$HOST
+if ! "$PYTHON" -c "import docker, sys; docker.from_env().images.get(sys.argv[1])" "$IMAGE" >/dev/null 2>&1; then
+  log "image $IMAGE missing: building it"
+  (cd "$REPO" && "$PYTHON" -m harness.cli sandbox build --image "$IMAGE") >&2
+fi
+log "image $IMAGE present"
+echo "export DOCKER_HOST=$HOST"

@@ -124,3 +124,18 @@ def test_module_cli_prints_the_launch(tmp_path, capsys):
     assert "  --rollout.batch_size 4 \\" in capsys.readouterr().out
     assert main(["--recipe", str(tmp_path / "nope.yaml"), "--stage", "rl-code"]) == 2
     assert "recipe file not found" in capsys.readouterr().err
+
+
+def test_input_model_from_stage_dir_model_dir_or_hub_id(tmp_path):
+    model = tmp_path / "elsewhere" / "model"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    flags = launch.plan(Recipe(name="m"), "grpo", "rl-math", tmp_path, {"sft": model}).flags
+    assert flags[flags.index("--actor.model_name_or_path") + 1] == str(model.resolve())
+    flags = launch.plan(Recipe(name="m"), "grpo", "rl-math", tmp_path, {"sft": model.parent}).flags
+    assert flags[flags.index("--actor.model_name_or_path") + 1] == str(model.resolve())
+    hub = Recipe.model_validate({"name": "m", "base": {"model": "Qwen/Qwen3-4B-Base"}})
+    flags = launch.plan(hub, "sft", "sft", tmp_path, {"base": tmp_path / "base" / "model"}).flags
+    assert flags[flags.index("--model.model_name_or_path") + 1] == "Qwen/Qwen3-4B-Base"
+    p = launch.plan(hub, "grpo", "rl-if", tmp_path / "runs", {"sft": model})
+    assert f"-v {model.resolve()}:{model.resolve()}:ro" in " ".join(p.docker_argv)  # outside the run folder

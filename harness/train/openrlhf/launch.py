@@ -110,12 +110,17 @@ def _num(x: float) -> str:
 
 
 def _model_path(recipe: Recipe, kind: str, run_root: Path, inputs: dict[str, Path] | None) -> str:
+    """The model the stage starts from. ``inputs[upstream]`` may be a stage directory (pipeline) or the model
+    directory itself (``mixmerge train --model``); SFT falls back to the recipe's ``base.model`` (hub id or
+    path) when no base stage output exists, so a lab need not materialise the base model first."""
     upstream = "sft" if kind == "grpo" else "base"
+    given = Path(inputs[upstream]) if inputs and upstream in inputs else run_root / upstream
+    for cand in (given, given / "model"):
+        if (cand / "config.json").exists():
+            return str(cand.resolve())
     if kind == "sft" and recipe.base.model:
         return recipe.base.model
-    if inputs and upstream in inputs:
-        return str(Path(inputs[upstream]).resolve() / "model")
-    return str(run_root / upstream / "model")
+    return str((given if given.name == "model" else given / "model").resolve())
 
 
 def plan(recipe: Recipe, kind: str, stage: str, run_root: Path, inputs: dict[str, Path] | None = None,

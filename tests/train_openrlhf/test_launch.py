@@ -139,3 +139,9 @@ def test_input_model_from_stage_dir_model_dir_or_hub_id(tmp_path):
     assert flags[flags.index("--model.model_name_or_path") + 1] == "Qwen/Qwen3-4B-Base"
     p = launch.plan(hub, "grpo", "rl-if", tmp_path / "runs", {"sft": model})
     assert f"-v {model.resolve()}:{model.resolve()}:ro" in " ".join(p.docker_argv)  # outside the run folder
+
+
+def test_secrets_pass_by_name_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_secret_value")
+    p = launch.plan(Recipe(name="m"), "sft", "sft", tmp_path)
+    assert "-e HF_TOKEN \\" in launch.format_plan(p) and "hf_secret_value" not in launch.format_plan(p)

@@ -253,6 +253,9 @@ def _docker_argv(res: Resources, run_root: Path, model: str, env: dict[str, str]
         argv += ["-v", f"{local.resolve()}:{local.resolve()}:ro"]
     for k, v in sorted(env.items()):
         argv += ["-e", f"{k}={v}"]
+    for k in ("HF_TOKEN", "WANDB_API_KEY"):  # passed by name: the value never appears in the printed launch
+        if k in os.environ:
+            argv += ["-e", k]
     return [*argv, "-w", str(run_root), res.image]
 
 

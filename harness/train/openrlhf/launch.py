@@ -26,6 +26,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,7 +336,9 @@ def preflight(launch: Launch) -> None:
 
 def run(recipe: Recipe, kind: str, stage: str, run_root: Path, dry_run: bool,
         inputs: dict[str, Path] | None = None) -> int:
-    """``mixmerge train … --backend openrlhf``: print (dry run) or run the launch; returns the exit code."""
+    """``mixmerge train … --backend openrlhf``: print (dry run) or run the launch; returns the exit code.
+
+    A real run also writes ``<workdir>/run.json`` (wall seconds, GPUs, device-seconds = wall × GPUs)."""
     launch = plan(recipe, kind, stage, run_root, inputs)
     if dry_run:
         print(describe(launch))
@@ -343,7 +346,13 @@ def run(recipe: Recipe, kind: str, stage: str, run_root: Path, dry_run: bool,
     preflight(launch)
     prepare(launch, recipe)
     print(describe(launch), flush=True)
+    t0 = time.time()
     rc = subprocess.run([*launch.docker_argv, *launch.python_argv]).returncode
+    wall = time.time() - t0
+    record = {"rc": rc, "wall_s": round(wall, 1), "nodes": launch.nodes, "gpus_per_node": launch.gpus,
+              "device_seconds": round(wall * launch.nodes * launch.gpus, 1), "image": launch.image,
+              "openrlhf": pinned.OPENRLHF_VERSION}
+    (launch.workdir / "run.json").write_text(json.dumps(record, indent=2) + "\n")  # GPU-seconds for the ledger
     if rc == 0 and not (launch.output_dir / "config.json").exists():
         raise UserError(f"OpenRLHF exited 0 but wrote no model to {launch.output_dir}; see its log above")
     return rc

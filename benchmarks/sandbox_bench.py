@@ -71,7 +71,7 @@ def unisolated(probs: list[dict], workers: int):
 def docker_run(probs: list[dict], workers: int):
     client = docker_client()
     cfg = container_config(IMAGE, Limits())
-    for k in ("command", "stdin_open", "stdin_once", "auto_remove", "detach", "labels"):
+    for k in ("command", "stdin_open", "auto_remove", "detach", "labels"):
         cfg.pop(k)
 
     def one(p):

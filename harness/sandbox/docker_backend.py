@@ -52,8 +52,8 @@ def container_config(image: str, limits: Limits) -> dict:
         image=image,
         command=["python3", "-I", "-c", WORKER_SOURCE],
         stdin_open=True,
-        stdin_once=True,  # the worker sees EOF when the harness goes away, exits, and the engine removes it
-        auto_remove=True,
+        detach=False,  # with stdin_open: StdinOnce, so the worker sees EOF when the harness goes away and exits
+        auto_remove=True,  # ... and the engine removes its container
         user="65534:65534",
         network_mode="none",
         read_only=True,
@@ -68,7 +68,6 @@ def container_config(image: str, limits: Limits) -> dict:
         working_dir="/tmp",
         environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
         labels={LABEL: "worker"},
-        detach=True,
     )
 
 

@@ -1,0 +1,40 @@
+import importlib.util
+import os
+
+import pytest
+
+from harness.model.build import tiny_model_dir
+
+HAVE_VLLM = importlib.util.find_spec("vllm") is not None
+# `nox -s vllm` sets this: there a missing vllm is a failure, never a skip.
+REQUIRE_VLLM = os.environ.get("MIXMERGE_REQUIRE_VLLM") == "1"
+
+LOCAL_BACKENDS = [
+    "transformers",
+    pytest.param("vllm", marks=pytest.mark.vllm),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    return tiny_model_dir(tmp_path_factory.mktemp("gen") / "tiny", seed=0)
+
+
+_generators: dict = {}
+
+
+@pytest.fixture
+def make_generator(tiny_model):
+    """One generator per backend for the whole session (vLLM start-up is the slow part)."""
+    from harness.generation import get_generator
+
+    def make(backend: str):
+        if backend == "vllm" and not HAVE_VLLM:
+            if REQUIRE_VLLM:
+                pytest.fail("vllm is not importable in the vllm session")
+            pytest.skip("vllm not installed here; run `nox -s vllm`")
+        if backend not in _generators:
+            _generators[backend] = get_generator(backend, str(tiny_model))
+        return _generators[backend]
+
+    return make

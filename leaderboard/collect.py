@@ -1,0 +1,76 @@
+"""Read evaluation results (``DIR/<model-name>/<suite>/results.json``) into long-format rows, and the
+compute ledger into device-hours per variant."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.errors import UserError
+
+VARIANT_ORDER = ["base", "sft", "rl-math", "rl-code", "rl-science", "rl-if", "rl-multi", "merge-average",
+                 "merge-ta", "merge-ties", "merge-ties-dare", "merge-ta-dare", "merge-sce", "opd-multi"]
+RL_SINGLE = ("rl-math", "rl-code", "rl-science", "rl-if")
+
+
+def variant_key(v: str) -> tuple:
+    return (VARIANT_ORDER.index(v), v) if v in VARIANT_ORDER else (len(VARIANT_ORDER), v)
+
+
+def find_results(results_dir: Path) -> list[Path]:
+    d = Path(results_dir)
+    if not d.is_dir():
+        raise UserError(f"--results {d}: not a directory")
+    found = sorted(d.glob("*/*/results.json")) + sorted(d.glob("*/results.json"))
+    if not found:
+        raise UserError(f"--results {d}: no <model>/<suite>/results.json below it (run `mixmerge eval` first)")
+    return found
+
+
+def measured_rows(results_dirs: list[Path]) -> list[dict]:
+    rows: list[dict] = []
+    seen: dict[tuple[str, str], Path] = {}
+    for d in results_dirs:
+        for path in find_results(d):
+            try:
+                r = json.loads(path.read_text())
+                variant, bench, m = r["model"], r["suite"], r["metrics"]
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise UserError(f"{path}: not a mixmerge results.json ({e})") from None
+            if not r.get("complete", True):
+                continue  # an interrupted evaluation: not a result yet
+            if (variant, bench) in seen:
+                raise UserError(f"{path}: {variant}/{bench} also in {seen[variant, bench]}; pass one of them")
+            seen[variant, bench] = path
+            base = {"variant": variant, "benchmark": bench, "k": r.get("k"), "n": r.get("n"), "source": "measured"}
+            rows.append({**base, "metric": "accuracy", "value": 100 * m["accuracy"],
+                         "ci_low": 100 * m["ci_low"], "ci_high": 100 * m["ci_high"]})
+            for name, val in sorted(m.items()):
+                if name.startswith("pass@"):
+                    rows.append({**base, "metric": name, "value": 100 * val, "ci_low": None, "ci_high": None})
+    return rows
+
+
+def variant_compute_hours(ledger: dict[str, float], variants: list[str]) -> dict[str, float]:
+    """Device-hours of the RL phase behind each variant: merges and MT-OPD reuse the four single-domain runs."""
+    four = sum(ledger[s] for s in RL_SINGLE) if all(s in ledger for s in RL_SINGLE) else None
+    out: dict[str, float] = {}
+    for v in variants:
+        if v.startswith("rl-") and v in ledger:
+            out[v] = ledger[v] / 3600
+        elif v.startswith(("merge-", "opd-")) and four is not None:
+            out[v] = (four + ledger.get(v, 0.0)) / 3600
+    return out
+
+
+def ledger_from_run(run_root: Path) -> dict[str, float]:
+    """stage -> device_seconds from every ``<run_root>/<stage>/manifest.json`` that has it."""
+    ledger: dict[str, float] = {}
+    for man in sorted(Path(run_root).glob("*/manifest.json")):
+        try:
+            data = json.loads(man.read_text())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data.get("device_seconds"), int | float):
+            ledger[man.parent.name] = float(data["device_seconds"])
+    return ledger

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.recipe import DOMAINS, Recipe
+from harness.recipe import DOMAINS, Recipe, load_recipe
 from harness.train.openrlhf import launch, pinned
 
 STAGES = [("sft", "sft"), *[("grpo", f"rl-{d}") for d in DOMAINS], ("grpo", "rl-multi")]
@@ -17,7 +17,8 @@ PAPER = {  # the paper's values (reference/paper_settings.md) on the fields the 
     "grpo_overrides": {"science": {"kl_coef": 0.001}},
     "rl_multi": {"steps": 400, "prompts_per_step": 128, "group_size": 16, "learning_rate": 2e-6},
 }
-RECIPES = {"micro": Recipe(name="micro"), "paper": Recipe.model_validate(PAPER)}
+RECIPES = {"defaults": Recipe(name="defaults"), "paper-like": Recipe.model_validate(PAPER),
+           "recipes/micro": load_recipe("micro"), "recipes/paper": load_recipe("paper")}
 
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
@@ -92,7 +93,7 @@ def _flag(plan, name):
 
 
 def test_grpo_launch_carries_the_recipe():
-    r = RECIPES["paper"]
+    r = RECIPES["paper-like"]
     p = launch.plan(r, "grpo", "rl-math", Path("/runs/paper"))
     assert _flag(p, "--algo.advantage.estimator") == ["group_norm"]
     assert _flag(p, "--rollout.batch_size") == ["128"]
@@ -114,11 +115,11 @@ def test_grpo_launch_carries_the_recipe():
 
 
 def test_sft_launch(tmp_path):
-    p = launch.plan(RECIPES["paper"], "sft", "sft", tmp_path)
+    p = launch.plan(RECIPES["paper-like"], "sft", "sft", tmp_path)
     assert p.python_argv[:2] == ["torchrun", "--nnodes"]
     assert _flag(p, "--model.model_name_or_path") == ["Qwen/Qwen3-4B-Base"]
     assert _flag(p, "--data.dataset") == ["some/sft-blend"] and _flag(p, "--train.max_epochs") == ["2"]
-    micro = launch.plan(RECIPES["micro"], "sft", "sft", tmp_path)
+    micro = launch.plan(RECIPES["defaults"], "sft", "sft", tmp_path)
     assert _flag(micro, "--model.model_name_or_path") == [str(tmp_path.resolve() / "base" / "model")]
     assert micro.records == 4 * 2000 and _flag(micro, "--train.max_epochs") == ["1"]
 

@@ -122,7 +122,11 @@ def main() -> int:
         if key in skip:
             print(f"({key}) {name:38s} skipped")
             continue
-        sec, passed = fn()
+        try:
+            sec, passed = fn()
+        except Exception as e:  # report and go on: the other methods' figures still stand
+            print(f"({key}) {name:38s} FAILED: {str(e).strip().splitlines()[-1][:200]}")
+            continue
         times[key] = sec
         print(
             f"({key}) {name:38s} {sec:7.2f} s  {passed}/{len(probs)} passed  {1000 * sec / len(probs):6.1f} ms/problem"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,18 @@ from llm_sandbox.const import SandboxBackend
 from llm_sandbox.pool import PoolConfig, PooledSandboxSession, create_pool_manager
 
 import docker
+
+
+def llm_sandbox_image(client, image: str) -> str:
+    """``image`` plus the venv path llm-sandbox's pooled sessions call (its pool always runs
+    /sandbox/.sandbox-venv/bin/python and would otherwise create the venv with pip, which needs a network)."""
+    tag = image.split(":")[0] + "-llmsb:latest"
+    dockerfile = (
+        f"FROM {image}\nUSER root\n"
+        'RUN mkdir -p /sandbox/.sandbox-venv/bin && ln -s "$(command -v python3)" /sandbox/.sandbox-venv/bin/python\n'
+    )
+    client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, pull=False)
+    return tag
 
 
 def main() -> None:
@@ -31,13 +44,15 @@ def main() -> None:
         for p in probs
     ]
     cfg = PoolConfig(max_pool_size=args.workers, min_pool_size=args.workers, enable_prewarming=True)
+    client = docker.from_env()
+    image = llm_sandbox_image(client, args.image)
     pool = create_pool_manager(
-        client=docker.from_env(), backend=SandboxBackend.DOCKER, config=cfg, lang="python", image=args.image,
+        client=client, backend=SandboxBackend.DOCKER, config=cfg, lang="python", image=image,
         skip_environment_setup=True, runtime_configs={"network_mode": "none"},
     )  # fmt: skip
 
     def one(code: str) -> bool:
-        with PooledSandboxSession(pool_manager=pool, skip_environment_setup=True) as session:
+        with PooledSandboxSession(pool_manager=pool) as session:
             return session.run(code).exit_code == 0
 
     try:

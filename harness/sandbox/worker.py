@@ -21,6 +21,7 @@ The worker makes itself non-dumpable, so a program (same uid) can neither ptrace
 
 import builtins
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -291,6 +292,7 @@ def main():
             __import__(name)
         except ImportError:
             pass
+    gc.freeze()  # keep the collector off the preloaded objects: fewer copy-on-write faults per fork
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)

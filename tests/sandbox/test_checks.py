@@ -114,5 +114,5 @@ def test_functional_leetcode_and_plain(sandbox):
 def test_timeout_reports_progress(sandbox):
     code = "n = int(input())\nwhile n == 2:\n    pass\nprint(n)\n"
     tests = [{"input": str(i), "output": str(i)} for i in range(4)]
-    r = check_stdio(sandbox, code, tests, Limits(timeout_s=1, cpu_s=1, memory_mb=256, pids=32, tmpfs_mb=16))
+    r = check_stdio(sandbox, code, tests, Limits(timeout_s=5, cpu_s=1, memory_mb=256, pids=32, tmpfs_mb=16))
     assert (r.passed, r.n_passed, r.status) == (False, 2, "timeout")

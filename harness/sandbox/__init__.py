@@ -4,34 +4,44 @@ Untrusted code never runs in the harness's process. ``get_sandbox`` returns a wa
 one per core: Docker containers (``docker``) or bubblewrap sandboxes (``bwrap``); there is no
 unsandboxed backend. Each program runs in a fresh child of a pristine worker (see ``worker.py``).
 
-What it protects against (each line is proved by ``tests/sandbox/``):
-- network: no interface but loopback, no DNS; the host's loopback is unreachable (test_hostile: net, dns).
+What it protects against (each line proved by the tests named in brackets, under tests/sandbox/):
+- network: no interface but loopback, no DNS; the host's addresses, loopback included, are unreachable
+  [test_isolation::test_no_network_interface_but_loopback; test_hostile: network connect, DNS lookup].
 - host files: not visible; the root is read-only; the only writable places are a size-capped /tmp
-  (and a 1 MB /dev/shm on bwrap); a secret file on the host cannot be read, host dirs cannot be written.
-- privileges: uid 65534, every capability dropped, no-new-privileges (docker) / no nested user
-  namespaces (bwrap); the worker is PID 1 and non-dumpable, so a program can neither signal it nor
-  ptrace or read it (test_isolation).
-- resources: wall clock (timeout), CPU time (RLIMIT_CPU), memory (RLIMIT_AS; plus the cgroup cap on
+  (plus a 1 MB /dev/shm on bwrap) [test_isolation::test_host_files_not_visible,
+  test_root_read_only_and_tmp_is_the_only_writable_place; test_hostile: host secret, host dir, filling /tmp].
+- privileges: uid 65534, every capability dropped, no-new-privileges, no nested user namespaces; the
+  worker is PID 1 of the sandbox and non-dumpable, so a program can neither signal, ptrace nor read it
+  [test_isolation::test_unprivileged_no_caps_no_new_privs, test_no_nested_user_namespace,
+  test_worker_is_pid1_unkillable_and_unreadable].
+- resources: wall clock, CPU time (RLIMIT_CPU), memory (RLIMIT_AS; plus the container's cgroup on
   docker), processes (RLIMIT_NPROC in the sandbox's own user namespace; plus the cgroup pids cap on
-  docker), stdout/stderr capped at ``output_bytes`` (RLIMIT_FSIZE stops the writer; result flagged
-  ``truncated``), /tmp size (test_hostile: fork bomb, memory bomb, loop, SIGTERM ignored, 200 MB
-  stdout, filling /tmp).
-- state across programs: every program gets an empty scratch dir; when it ends every process in the
-  sandbox but the worker is SIGKILLed (double-forked daemons included) and /tmp is emptied; a worker
-  where anything survives (process, undeletable file, SysV IPC object) is replaced before the next
-  program (test_hostile: leftover file, background process; test_pool: taint).
-- a crashed, killed or hung worker is replaced; results of ``run_many`` come back in order (test_pool).
-- a program that exits early (``os._exit(0)``) never passes a check: ``checks`` requires a per-run
-  nonce printed by the test driver after the last test (test_checks).
+  docker), stdout/stderr capped at ``output_bytes`` (RLIMIT_FSIZE stops the writer; flagged
+  ``truncated``) [test_isolation::test_limits, test_pids_capped; test_hostile: fork bomb, memory bomb,
+  infinite loop, ignores SIGTERM, 200 MB of stdout].
+- state across programs: every program gets an empty scratch dir; when it ends every other process in
+  the sandbox is SIGKILLed (double-forked daemons included) and /tmp is emptied; a worker where
+  anything survives (a process, an undeletable file, a SysV IPC object) is replaced before the next
+  program [test_hostile: leaves files / reads them, background process / sees it, SysV segment;
+  test_pool::test_no_state_between_programs].
+- a dead, hung or tainted worker is replaced; ``run_many`` returns results in job order
+  [test_pool::test_tainted_dead_and_hung_workers_are_replaced, test_run_many_in_order]. Docker workers
+  exit and are removed by the engine when the harness process dies (StdinOnce + auto-remove).
+- a program that exits early (``os._exit(0)``, ``sys.exit``, a signal) never passes a check: it needs
+  the driver's result line carrying a nonce that is not in the program text
+  [test_checks::test_exit_before_tests_never_passes, test_forged_marker_without_nonce_fails].
 
 What it does NOT protect against:
-- kernel exploits: isolation is Linux namespaces, rlimits and (docker) cgroups + the engine's default
-  seccomp profile, not a VM; use gVisor/Kata (e.g. ``--runtime=runsc`` engine default) for that.
-- bwrap has no cgroup: memory is capped per process (RLIMIT_AS), not for the sandbox as a whole,
-  and there is no disk-I/O or CPU-share limit; ``/usr`` of the host is visible read-only there.
-- a program cheating its own verdict from inside its process (e.g. scanning memory for the checker's
-  nonce, monkeypatching the test driver): checks run tests in the program's process, as HumanEval and
-  LiveCodeBench do; the sandbox guarantees only that it cannot affect other programs or the host.
+- kernel exploits: the isolation is Linux namespaces, rlimits and (docker) cgroups plus the engine's
+  default seccomp profile, not a VM; for that, run the engine with gVisor/Kata as its default runtime.
+- on bwrap there is no cgroup: memory is capped per process (RLIMIT_AS), not for the sandbox as a
+  whole, there is no CPU-share or disk-I/O limit, and the host's /usr is visible read-only
+  [test_documented_limits::test_memory_cap_is_per_process_on_bwrap_and_per_sandbox_on_docker,
+  test_usr_visible_read_only_on_bwrap].
+- a program forging its OWN verdict from inside its process (reading the driver's frames for the
+  nonce, monkeypatching the checker): tests run in the program's process, as in HumanEval and
+  LiveCodeBench; the sandbox guarantees that it cannot affect any other program or the host
+  [test_documented_limits::test_a_program_can_cheat_its_own_verdict_in_process].
 - timing side channels, and CPU contention between workers.
 """
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import psutil
 import pytest
@@ -13,6 +16,7 @@ from harness.recipe import SandboxSection
 from harness.sandbox import Job, Limits, get_sandbox, resolve_backend
 
 from .conftest import BACKENDS, IMAGE, TEST_LIMITS, require
+from .test_hostile import leftover
 
 
 def test_run_many_in_order(sandbox):
@@ -71,3 +75,20 @@ def test_tainted_dead_and_hung_workers_are_replaced(backend_name):
         assert r.status == "sandbox_error" and "hung" in r.detail
         assert sb.replaced == 3
         assert sb.run("print(2)").stdout == "2\n"
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_workers_go_away_when_the_harness_dies(backend_name):
+    require(backend_name)
+    code = (
+        "import os, sys\nfrom harness.sandbox import get_sandbox\n"
+        f"sb = get_sandbox({backend_name!r}, workers=2, image={IMAGE!r})\n"
+        "print(' '.join(w.ident for w in sb._all), flush=True)\nos.kill(os.getpid(), 9)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    idents = out.stdout.split()
+    assert len(idents) == 2, out.stderr[-500:]
+    deadline = time.monotonic() + 20
+    while leftover(backend_name, idents) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leftover(backend_name, idents) == []

@@ -21,13 +21,9 @@ _SPLITS_CACHE: dict[tuple, MicroSplits] = {}
 
 def domain_api(name: str):
     """The registry's domain object (``micro``, ``verify``)."""
-    from domains import registry
+    from domains.registry import get_domain
 
-    get = getattr(registry, "get_domain", None) or registry.get
-    try:
-        return get(name)
-    except KeyError:
-        raise unknown("domain", name, list(getattr(registry, "DOMAINS", ()))) from None
+    return get_domain(name)
 
 
 def splits(recipe: Recipe, domain: str, seed: int) -> MicroSplits:

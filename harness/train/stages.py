@@ -91,19 +91,25 @@ def _finish(trainer, tok, out: Path, logger: MetricsLogger, clock: DeviceClock, 
 
 
 # ---- SFT ------------------------------------------------------------------------------------------------------------
-def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
+def build_sft_trainer(recipe: Recipe, model, tok, out: Path, seed: int, callbacks: list | None = None):
+    """TRL SFTTrainer on the blend; ``assistant_only_loss`` uses the chat template's ``{% generation %}`` span."""
     from trl import SFTTrainer
 
     from harness.train.configs import sft_args
 
+    ds = data.sft_dataset(recipe, seed)
+    return SFTTrainer(model=model, args=sft_args(out, recipe.sft, seed=seed), train_dataset=ds,
+                      processing_class=tok, callbacks=callbacks or [])
+
+
+def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
     clock = DeviceClock()
     set_seed(seed)
     model, tok = load_model(base_dir)
-    ds = data.sft_dataset(recipe, seed)
     logger = MetricsLogger(out)
     with _scratch(out) as scratch:
-        trainer = SFTTrainer(model=model, args=sft_args(scratch, recipe.sft, seed=seed), train_dataset=ds,
-                             processing_class=tok, callbacks=[logger])
+        trainer = build_sft_trainer(recipe, model, tok, scratch, seed, [logger])
+        ds = trainer.train_dataset
         trainer.train()
         return _finish(trainer, tok, out, logger, clock, {"examples": len(ds)})
 

@@ -14,6 +14,13 @@ from harness.errors import UserError
 def iter_jsonl(path: str | Path, *, skip_bad: bool = False, bad: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """Yield one dict per non-blank line; a malformed line raises ``file:line: ...`` unless ``skip_bad``
     (then its ``file:line`` is appended to ``bad``)."""
+    for _, row in iter_jsonl_lines(path, skip_bad=skip_bad, bad=bad):
+        yield row
+
+
+def iter_jsonl_lines(path: str | Path, *, skip_bad: bool = False,
+                     bad: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, row)`` pairs; see ``iter_jsonl``."""
     p = Path(path)
     if not p.is_file():
         raise UserError(f"{p}: no such file")
@@ -33,7 +40,7 @@ def iter_jsonl(path: str | Path, *, skip_bad: bool = False, bad: list[str] | Non
                             bad.append(f"{p}:{lineno}")
                         continue
                     raise UserError(f"{p}:{lineno}: malformed line ({e})") from None
-                yield row
+                yield lineno, row
     except (OSError, EOFError, UnicodeDecodeError) as e:
         raise UserError(f"{p}: cannot read ({e})") from None
 

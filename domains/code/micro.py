@@ -85,7 +85,7 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n
                 continue
             for m in maps:
                 ys = [m[2](y) for y in ys]
-            tests.append({"input": json.dumps([xs]), "output": json.dumps(REDUCES[reduce][2](ys))})
+            tests.append({"input": json.dumps(xs), "output": json.dumps(REDUCES[reduce][2](ys))})
         worked = rng.random() < worked_fraction
         response = f"{FENCE}python\n{_program(filt, maps, reduce, worked)}\n{FENCE}"
         label = {"format": "functional", "fn_name": "f", "tests": tests}

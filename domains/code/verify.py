@@ -42,36 +42,53 @@ def humaneval_program(prompt: str, completion: str, entry_point: str) -> str:
     return prompt + code
 
 
-def _sandbox_checks():
+def _checks_module():
     try:
-        from harness.sandbox.checks import check_functional, check_humaneval, check_stdio
+        from harness.sandbox import checks
     except ImportError as e:
         raise UserError(f"the code verifier needs harness.sandbox.checks, which is not available: {e}") from None
-    return check_functional, check_humaneval, check_stdio
+    return checks
+
+
+def to_check(example: Example, completion: str) -> Any | None:
+    """The sandbox check for one completion (None when there is no code to run)."""
+    checks = _checks_module()
+    label = example["label"]
+    fmt = label.get("format", "stdio")
+    if fmt == "humaneval":
+        program = humaneval_program(label.get("prompt", ""), completion, label["entry_point"])
+        return checks.HumanEvalCheck(program, label["test"], label["entry_point"])
+    code = extract_code(completion)
+    if not code.strip():
+        return None
+    if fmt == "functional":
+        return checks.FunctionalCheck(code, label["fn_name"], label["tests"])
+    if fmt == "stdio":
+        return checks.StdioCheck(code, label["tests"])
+    from harness.errors import unknown
+
+    raise unknown("code test format", fmt, ["functional", "stdio", "humaneval"])
+
+
+def verify_code_many(pairs: list[tuple[Example, str]], sandbox: Any) -> list[Verdict]:
+    """Verdicts for many (example, completion) pairs, run in parallel on the sandbox pool."""
+    if sandbox is None:
+        raise UserError("the code verifier needs a sandbox: open one with harness.sandbox.get_sandbox('auto') "
+                        "(or pass --sandbox BACKEND to the command)")
+    made = [to_check(ex, c) for ex, c in pairs]
+    todo = [c for c in made if c is not None]
+    results = iter(_checks_module().check_many(sandbox, todo) if todo else [])
+    out = []
+    for c in made:
+        if c is None:
+            out.append(Verdict(0.0, False, {"reason": "no code"}))
+            continue
+        r = next(results)
+        out.append(Verdict(float(r.passed), bool(r.passed), {"detail": r.detail, "n_passed": r.n_passed,
+                                                              "n_total": r.n_total, "status": r.status}))
+    return out
 
 
 def verify_code(example: Example, completion: str, sandbox: Any = None) -> Verdict:
     """Run the tests of ``example`` against the completion in ``sandbox`` (an open ``get_sandbox(...)``)."""
-    if sandbox is None:
-        raise UserError("the code verifier needs a sandbox: open one with harness.sandbox.get_sandbox('auto') "
-                        "(or pass --sandbox BACKEND to the command)")
-    label = example["label"]
-    fmt = label.get("format", "stdio")
-    check_functional, check_humaneval, check_stdio = _sandbox_checks()
-    if fmt == "humaneval":
-        program = humaneval_program(label.get("prompt", ""), completion, label["entry_point"])
-        r = check_humaneval(sandbox, program=program, test=label["test"], entry_point=label["entry_point"])
-    else:
-        code = extract_code(completion)
-        if not code.strip():
-            return Verdict(0.0, False, {"reason": "no code"})
-        if fmt == "functional":
-            r = check_functional(sandbox, code, fn_name=label["fn_name"], tests=label["tests"])
-        elif fmt == "stdio":
-            r = check_stdio(sandbox, code, tests=label["tests"])
-        else:
-            from harness.errors import unknown
-
-            raise unknown("code test format", fmt, ["functional", "stdio", "humaneval"])
-    ok = bool(r.passed)
-    return Verdict(float(ok), ok, {"detail": getattr(r, "detail", "")})
+    return verify_code_many([(example, completion)], sandbox)[0]

@@ -11,8 +11,11 @@ that raises counts as not followed (strict and loose) and is logged. Strict = th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import random
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,16 @@ def registry(name: str) -> dict[str, Any]:
     if name == "ifeval":
         from if_verifiable.ifeval.instructions_registry import INSTRUCTION_DICT
     elif name == "ifbench":
-        from if_verifiable.ifbench.instructions_registry import INSTRUCTION_DICT
+        import nltk
+
+        # its module calls nltk.download() at import for resources check_nltk() has already verified (plus
+        # 'punkt', which nothing we call uses): no network attempts from a verifier
+        real = nltk.download
+        nltk.download = lambda *a, **k: False
+        try:
+            from if_verifiable.ifbench.instructions_registry import INSTRUCTION_DICT
+        finally:
+            nltk.download = real
     else:
         from harness.errors import unknown
 
@@ -82,11 +94,45 @@ def loose_variants(response: str) -> list[str]:
     return get_loose_transformations(response)
 
 
+def _replaced_kwargs(given: dict | None, used: dict | None) -> list[str]:
+    """Kwargs the checker silently replaced (the published code substitutes a random value for an invalid one,
+    e.g. IFEval's letter-frequency checker given ``letter='!'``)."""
+    out = []
+    for k, v in (given or {}).items():
+        if v is None or not used or k not in used or isinstance(v, list | dict):
+            continue
+        if str(v).strip().lower() != str(used[k]).strip().lower():
+            out.append(f"{k}={v!r}")
+    return out
+
+
+@contextmanager
+def _seeded_random(*parts: Any):
+    """Some published checkers fill invalid/missing kwargs with ``random`` choices (IFEval's letter-frequency
+    checker given ``letter='!'`` picks a random letter); seed it from the instruction so verdicts are
+    deterministic, and restore the global state afterwards."""
+    state = random.getstate()
+    random.seed(int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:8], "big"))
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
 def _check_one(checker_cls, iid: str, kwargs: dict, prompt: str, variants: list[str]) -> tuple[bool, bool, str]:
+    with _seeded_random(iid, sorted((kwargs or {}).items(), key=lambda kv: kv[0])):
+        return _check_one_unseeded(checker_cls, iid, kwargs, prompt, variants)
+
+
+def _check_one_unseeded(checker_cls, iid: str, kwargs: dict, prompt: str, variants: list[str]) -> tuple[bool, bool, str]:
     try:
         checker = checker_cls(iid)
         checker.build_description(**{k: v for k, v in (kwargs or {}).items() if v is not None})
         args = checker.get_instruction_args()
+        replaced = _replaced_kwargs(kwargs, args)
+        if replaced:  # the checker would check something else than the instruction says
+            log.warning("IF checker %s replaced invalid kwargs %s (counted as not followed)", iid, replaced)
+            return False, False, f"checker replaced invalid kwargs {replaced}"
         if args and "prompt" in args:
             checker.build_description(prompt=prompt)
         strict = bool(variants[0].strip() and checker.check_following(variants[0]))

@@ -64,7 +64,7 @@ def test_code_references_pass_their_tests():
         ns: dict = {}
         exec(src, ns)  # noqa: S102
         for t in ex["label"]["tests"]:
-            assert ns["f"](*json.loads(t["input"])) == json.loads(t["output"]), (src, t)
+            assert ns["f"](json.loads(t["input"])) == json.loads(t["output"]), (src, t)
 
 
 @pytest.mark.parametrize("name", ["math", "science", "general"])

@@ -8,7 +8,7 @@ from domains.registry import DOMAINS, RL_DOMAINS, all_suites, get_domain, get_su
 from harness.errors import UserError
 
 # top-level modules of domains/ that are shared machinery, not domains
-SHARED_MODULES = {"base", "registry", "answers", "mcq", "micro_common", "micro_suites", "loaders", "rl_data"}
+SHARED_MODULES = {"base", "registry", "answers", "mcq", "micro_common", "micro_suites", "loaders", "rl_data", "hub"}
 PACKAGE_TO_NAME = {"instruction_following": "if"}
 
 

@@ -48,3 +48,20 @@ def test_routed_loss_matches_naive_reverse_kl(tiny_models, tmp_path):
     assert not torch.allclose(loss, wrong, rtol=1e-3), (loss.item(), wrong.item())
     # the teacher pointer is restored and every teacher was prepared once
     assert trainer.teacher_model is trainer.teachers[0] and len(trainer.teachers) == 2
+
+
+def test_opd_stage_run_routes_four_teachers(micro_model, tmp_path):
+    """A real two-step MT-OPD run (student = the four teachers' shared init here): artifacts and metrics."""
+    import json
+
+    from conftest import tiny_recipe
+
+    from harness.train.stages import run_opd
+
+    teachers = {d: micro_model for d in ("math", "code", "science", "if")}
+    res = run_opd(tiny_recipe(), micro_model, teachers, tmp_path, seed=0)
+    rows = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2]
+    # identical student and teachers: reverse KL is 0 at the first step
+    assert abs(rows[0]["loss"]) < 1e-5 and rows[0]["entropy"] > 0
+    assert res["teachers"] == ["code", "if", "math", "science"] and (tmp_path / "model" / "model.safetensors").exists()

@@ -17,7 +17,8 @@ LOCAL_BACKENDS = [
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
-    return tiny_model_dir(tmp_path_factory.mktemp("gen") / "tiny", seed=0)
+    # head_dim 32: vLLM's CPU attention kernels have no head_dim 16 (the builder's default)
+    return tiny_model_dir(tmp_path_factory.mktemp("gen") / "tiny", seed=0, hidden_size=64, head_dim=32)
 
 
 _generators: dict = {}

@@ -1,0 +1,56 @@
+import random
+import string
+
+import pytest
+
+from domains.answers import after_thinking, answer_letter, final_answer, last_boxed
+from domains.math.verify import equivalent, verify_math
+
+
+@pytest.mark.parametrize("text,want", [
+    ("so \\boxed{12}.", "12"),
+    ("\\boxed{1} then \\boxed{\\frac{1}{2}}", "\\frac{1}{2}"),
+    ("\\boxed{a{b}c}", "a{b}c"),
+    ("\\boxed{3", None),
+    ("\\fbox{7}", "7"),
+    ("", None),
+])
+def test_last_boxed(text, want):
+    assert last_boxed(text) == want
+
+
+def test_final_answer_forms():
+    assert final_answer("work\nAnswer: 42") == "42"
+    assert final_answer("The final answer is 7.") == "7"
+    assert final_answer("<think>\\boxed{1}</think>\\boxed{2}") == "2"
+    assert final_answer("<think>\\boxed{1}</think>nothing") is None
+    assert final_answer(None) is None
+    assert after_thinking("a</think>b</think>c") == "c"
+
+
+@pytest.mark.parametrize("gold,pred,ok", [
+    ("1000", "1,000", True), ("1,000", "1000", True), ("1/2", "\\frac{1}{2}", True), ("0.5", "\\frac12", True),
+    ("\\{1,2\\}", "\\{2,1\\}", True), ("(0,1]", "(0,1]", True), ("(0,1]", "[0,1]", False),
+    ("\\sqrt{2}/2", "\\frac{\\sqrt{2}}{2}", True), ("33", "34", False), ("x=3", "3", True), ("12", "12.0", True),
+])
+def test_math_equivalence(gold, pred, ok):
+    assert equivalent(gold, pred) is ok
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Answer: C", "C"), ("answer is (b)", None), ("The answer is (B).", "B"), ("Answer: **D**", "D"),
+    ("\\boxed{A}", "A"), ("\\boxed{\\text{B}}", "B"), ("C", "C"), ("(d)", "D"), ("Answer: E", None),
+    ("Answer: A\nwait, Answer: B", "B"), ("I think it is a cat", None), ("<think>Answer: A</think>Answer: C", "C"),
+])
+def test_answer_letter(text, want):
+    assert answer_letter(text, n_choices=4) == want
+
+
+def test_verifiers_total_on_random_strings():
+    rng = random.Random(0)
+    alphabet = string.printable + "\\{}$^_" * 5
+    for _ in range(200):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300)))
+        v = verify_math({"label": "3"}, s + " \\boxed{" + s[:20] + "}")
+        assert v.reward in (0.0, 1.0)
+        answer_letter(s)

@@ -37,10 +37,11 @@ class MicroModel(Section):
     num_key_value_heads: int = Field(2, description="KV heads (GQA)")
     head_dim: int = Field(32, description="per-head width")
     max_position_embeddings: int = Field(512, description="context length")
-    pretrain_steps: int = Field(300, description="causal-LM steps on the synthetic corpus")
+    pretrain_steps: int = Field(200, description="causal-LM steps on the synthetic corpus")
+    pretrain_max_length: int = Field(160, description="tokens per pretraining text (the micro texts are short)")
     pretrain_lr: float = Field(2e-3, description="peak learning rate (cosine)")
     pretrain_batch_size: int = Field(32, description="sequences per step")
-    corpus_per_domain: int = Field(2000, description="synthetic documents per domain for tokenizer + pretraining")
+    corpus_texts: int = Field(8000, description="synthetic texts across the domains for the tokenizer + pretraining")
 
 
 class BaseStage(Section):

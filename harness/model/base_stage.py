@@ -25,10 +25,10 @@ from harness.recipe import MicroModel
 log = logging.getLogger("mixmerge.base")
 
 
-def micro_corpus(seed: int, n_per_domain: int) -> list[str]:
+def micro_corpus(seed: int, n: int) -> list[str]:
     from domains.registry import micro_corpus as corpus
 
-    return corpus(seed, n_per_domain)
+    return corpus(seed, n)
 
 
 def pretrain(model, tokenizer, texts: list[str], cfg: MicroModel, seed: int, out: Path) -> dict:
@@ -41,7 +41,7 @@ def pretrain(model, tokenizer, texts: list[str], cfg: MicroModel, seed: int, out
         learning_rate=cfg.pretrain_lr, lr_scheduler_type="cosine", warmup_steps=max(1, cfg.pretrain_steps // 20),
         weight_decay=0.01, logging_steps=max(1, cfg.pretrain_steps // 10), save_strategy="no", report_to=[],
         bf16=False, use_cpu=not torch.cuda.is_available(), seed=seed, data_seed=seed, dataset_text_field="text",
-        max_length=cfg.max_position_embeddings, packing=False, gradient_checkpointing=False,
+        max_length=cfg.pretrain_max_length, packing=False, gradient_checkpointing=False,
         dataloader_num_workers=0, disable_tqdm=False,
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_dict({"text": texts}),
@@ -54,7 +54,7 @@ def pretrain(model, tokenizer, texts: list[str], cfg: MicroModel, seed: int, out
 
 def build_micro_base(cfg: MicroModel, seed: int, out: Path) -> dict:
     set_seed(seed)
-    texts = micro_corpus(seed, cfg.corpus_per_domain)
+    texts = micro_corpus(seed, cfg.corpus_texts)
     t0 = time.time()
     tokenizer = train_tokenizer(texts, vocab_size=cfg.vocab_size)
     model = make_qwen3(tokenizer, seed=seed, **cfg.model_dump())

@@ -130,6 +130,8 @@ def evaluate(model: str, suites: list[str], out_dir: str | Path, k: int | None =
         gen = _Lazy(lambda: generator or get_generator(backend, model, seed=seed, **opts))
 
         def open_sandbox():
+            if callable(sandbox):  # a factory, e.g. lambda: sandbox_for(recipe.sandbox)
+                return stack.enter_context(sandbox())
             if sandbox is None or not isinstance(sandbox, str):
                 return sandbox
             from harness.sandbox import get_sandbox

@@ -90,7 +90,9 @@ def build(workdir: Path, size: str) -> tuple[Path, list[Path], int]:
     return base, models, nbytes
 
 
-def measure(cmd: list[str]) -> tuple[int, float]:
+def measure(cmd: list[str], min_free: float) -> tuple[int, float]:
+    """Run ``cmd``, polling its RSS; kill it if the machine's available memory drops below ``min_free`` bytes
+    (the machine is shared: never push co-tenants into the OOM killer)."""
     t0 = time.time()
     proc = psutil.Popen(cmd)
     peak = 0
@@ -100,6 +102,10 @@ def measure(cmd: list[str]) -> tuple[int, float]:
             peak = max(peak, rss)
         except psutil.NoSuchProcess:
             pass
+        if psutil.virtual_memory().available < min_free:
+            proc.kill()
+            proc.wait()
+            sys.exit(f"aborted: available memory fell below {min_free / 1e9:.1f} GB (merge RSS {peak / 1e9:.1f} GB)")
         time.sleep(0.1)
     if proc.returncode:
         sys.exit(f"merge failed with exit code {proc.returncode}")
@@ -111,6 +117,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, required=True)
     ap.add_argument("--size", choices=sorted(SIZES), default="1.7b")
     ap.add_argument("--method", default="ties")
+    ap.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32", help="merge compute dtype")
+    ap.add_argument("--min-free-gb", type=float, default=2.0, help="abort when available memory falls below")
     ap.add_argument("--keep", action="store_true", help="keep the generated models")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -120,9 +128,9 @@ def main() -> None:
     out = args.workdir / f"merged-{args.method}"
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "harness.cli", "merge", "--method", args.method, "--base", str(base),
-           "--models", *map(str, models), "--out", str(out), "--shard-size", "1B"]
-    peak, wall = measure(cmd)
-    print(json.dumps({"size": args.size, "method": args.method, "models_merged": len(models),
+           "--models", *map(str, models), "--out", str(out), "--shard-size", "1B", "--dtype", args.dtype]
+    peak, wall = measure(cmd, args.min_free_gb * 1e9)
+    print(json.dumps({"size": args.size, "method": args.method, "dtype": args.dtype, "models_merged": len(models),
                       "one_model_gb": round(nbytes / 1e9, 3), "all_inputs_gb": round(5 * nbytes / 1e9, 3),
                       "peak_rss_gb": round(peak / 1e9, 3), "peak_over_one_model": round(peak / nbytes, 3),
                       "merge_wall_s": round(wall, 1), "build_s": round(build_s, 1), "threads": torch.get_num_threads()}))

@@ -60,8 +60,10 @@ def _render(tok, prompt) -> str:
 
 
 def _load(path: Path):
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    return model.eval()
+    """float32 on CPU; bfloat16 on a GPU (the sequences stay on the model's device)."""
+    cuda = torch.cuda.is_available()
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16 if cuda else torch.float32)
+    return model.to("cuda" if cuda else "cpu").eval()
 
 
 @torch.no_grad()
@@ -74,6 +76,7 @@ def sample(model, tok, prompts: list, *, n: int, max_new_tokens: int, temperatur
     out = []
     for start in range(0, len(texts), batch_size):
         enc = tok(texts[start:start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = {k: v.to(model.device) for k, v in enc.items()}
         seqs = model.generate(**enc, do_sample=True, temperature=temperature, top_p=1.0, top_k=0,
                               max_new_tokens=max_new_tokens, num_return_sequences=n,
                               pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)

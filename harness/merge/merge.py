@@ -5,9 +5,11 @@ copied from the base), ``mergekit_config.yml`` (exactly what mergekit ran; re-ru
 ``mergekit-yaml``) and ``merge_info.json`` (method, inputs, parameters, seed, versions, time, peak RSS).
 It is written to a temporary sibling and renamed into place, so a killed merge leaves nothing behind.
 
-Memory: mergekit executes the merge tensor by tensor (lazy loading of the inputs' shards, output
-written shard by shard of ``shard_size`` bytes), so peak memory scales with the largest tensor times
-the number of models, not with the models' total size (``benchmarks/merge_memory.py`` measures it).
+Memory: mergekit executes the merge tensor by tensor (the inputs' safetensors shards opened lazily, the
+output written shard by shard of ``shard_size`` bytes), so peak memory scales with the *largest tensor*
+times the number of inputs (and the method's scratch: TIES sorts every task vector, int64 indices), not
+with the models' total size. For Qwen3 the largest tensor is the 152k-token embedding, so ``dtype:
+bfloat16`` roughly halves the peak; ``benchmarks/merge_memory.py`` measures it.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def merge(method_name: str, base: str | Path, models: list[str | Path], out: str
             "dtype": dtype,
             "out_dtype": cfg.get("out_dtype"),
             "parameters": sum(t.numel for t in index.values()),
+            "largest_tensor": max(((n, t.numel) for n, t in index.items()), key=lambda x: x[1])[0],
             "shards": len(list(tmp.glob("*.safetensors"))),
             "wall_seconds": round(wall, 3),
             "peak_rss_mb_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

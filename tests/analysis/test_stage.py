@@ -7,13 +7,16 @@ import logging
 
 import pytest
 
-from harness.analysis.stages import analysis_stage
 from harness.pipeline.context import StageContext
 from harness.recipe import Recipe
 
 
 @pytest.mark.slow  # samples and scores five tiny policies pairwise
-def test_analysis_stage_writes_all_four(geometry, tmp_path, samples_writer):
+def test_analysis_stage_writes_all_four(geometry, tmp_path, samples_writer, monkeypatch):
+    import harness.analysis.stages as stages
+
+    monkeypatch.setattr(stages, "POLICY_PROMPTS_PER_SUITE", 1)
+    monkeypatch.setattr(stages, "POLICY_MAX_NEW_TOKENS", 8)
     run = tmp_path / "runs" / "t"
     inputs = {}
     for stage, src in [("sft", "base"), ("rl-math", "a"), ("rl-code", "b"), ("rl-science", "indep"),
@@ -34,7 +37,7 @@ def test_analysis_stage_writes_all_four(geometry, tmp_path, samples_writer):
     out.mkdir()
     ctx = StageContext(recipe=Recipe(name="t"), name="analysis", kind="analysis", param=None, out=out,
                        inputs=inputs, run_root=run, seed=0, log=logging.getLogger("t"))
-    extra = analysis_stage(ctx)
+    extra = stages.analysis_stage(ctx)
     assert extra["analysis"]["skipped"] == {}
     assert (out / "weights" / "weights.json").exists()
     policy = json.loads((out / "policy" / "policy.json").read_text())

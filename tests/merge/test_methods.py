@@ -168,3 +168,18 @@ def test_config_kept_and_rerunnable(tiny_family, tmp_path, method):
     cfg = yaml.safe_load((tmp_path / "out" / "mergekit_config.yml").read_text())
     assert cfg["merge_method"] == METHODS[method].mergekit
     MergeConfiguration.model_validate(cfg)  # what mergekit-yaml would read
+
+
+def test_mergekit_method_and_parameter_names_exist():
+    """Our mapping against mergekit's own registry: every method and every parameter we set is declared."""
+    from mergekit.merge_methods import registry
+
+    from harness.merge.methods import mergekit_config
+
+    for m in METHODS.values():
+        spec = registry.get(m.mergekit).spec
+        declared = {p.name for p in spec.parameters}
+        cfg = mergekit_config(m, "b", ["x"], weights=[1.0], density=0.5, lambda_=1.0, select_topk=1.0,
+                              dtype="float32", out_dtype=None)
+        used = set(cfg.get("parameters", {})) | set(cfg["models"][0].get("parameters", {}))
+        assert used <= declared, (m.name, used - declared)

@@ -41,7 +41,7 @@ def pretrain(model, tokenizer, texts: list[str], cfg: MicroModel, seed: int, out
         learning_rate=cfg.pretrain_lr, lr_scheduler_type="cosine", warmup_steps=max(1, cfg.pretrain_steps // 20),
         weight_decay=0.01, logging_steps=max(1, cfg.pretrain_steps // 10), save_strategy="no", report_to=[],
         bf16=False, use_cpu=not torch.cuda.is_available(), seed=seed, data_seed=seed, dataset_text_field="text",
-        max_length=cfg.pretrain_max_length, packing=False, gradient_checkpointing=False,
+        max_length=cfg.pretrain_max_length, packing=False, activation_checkpointing=False,
         dataloader_num_workers=0, disable_tqdm=False,
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_dict({"text": texts}),

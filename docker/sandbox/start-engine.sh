@@ -27,7 +27,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
 fi
 
-answers() { DOCKER_HOST="$1" "$PYTHON" -c "import docker; docker.from_env(timeout=3).ping()" >/dev/null 2>&1; }
+answers() {  # does an engine answer at $1? (docker CLI from docker.io; else curl on the socket)
+  if command -v docker >/dev/null 2>&1; then
+    timeout 10 docker -H "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1
+  else
+    case "$1" in unix://*) curl -fsS --max-time 5 --unix-socket "${1#unix://}" http://d/_ping >/dev/null 2>&1 ;; *) return 1 ;; esac
+  fi
+}
+
+python_ok() { "$PYTHON" -c "import docker, harness.sandbox.image" >/dev/null 2>&1; }
 
 HOST=""
 for cand in "${DOCKER_HOST:-}" "unix://$SOCK" "unix:///var/run/docker.sock"; do
@@ -36,20 +44,26 @@ done
 if [ -z "$HOST" ]; then
   if [ "$(id -u)" -ne 0 ]; then log "no Docker engine answers and not root: cannot start dockerd"; exit 1; fi
   mkdir -p "$DATA"
-  log "starting dockerd on unix://$SOCK (log: /var/log/mixmerge-dockerd.log)"
-  nohup dockerd --host "unix://$SOCK" --iptables=false --bridge=none --data-root "$DATA" --exec-root /run/mixmerge-docker-exec \
-    --pidfile /run/mixmerge-dockerd.pid >/var/log/mixmerge-dockerd.log 2>&1 &
+  LOG=/var/log/$(basename "${SOCK%.sock}").log
+  log "starting dockerd on unix://$SOCK (log: $LOG)"
+  nohup dockerd --host "unix://$SOCK" --iptables=false --bridge=none --data-root "$DATA" \
+    --exec-root "${SOCK%.sock}-exec" --pidfile "${SOCK%.sock}.pid" >"$LOG" 2>&1 &
   for _ in $(seq 1 60); do
     if answers "unix://$SOCK"; then HOST="unix://$SOCK"; break; fi
     sleep 1
   done
-  if [ -z "$HOST" ]; then log "dockerd did not answer within 60 s; see /var/log/mixmerge-dockerd.log"; exit 1; fi
+  if [ -z "$HOST" ]; then log "dockerd did not answer within 60 s; see $LOG"; exit 1; fi
 fi
 log "engine answers at $HOST"
 
 export DOCKER_HOST=$HOST
-if ! "$PYTHON" -c "import docker, sys; docker.from_env().images.get(sys.argv[1])" "$IMAGE" >/dev/null 2>&1; then
+if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   log "image $IMAGE missing: building it"
+  if ! (cd "$REPO" && python_ok); then  # a fresh clone: the project's venv does not exist yet
+    log "setting up the project environment first (make setup)"
+    make -C "$REPO" setup >&2
+    PYTHON=$REPO/.venv/bin/python
+  fi
   (cd "$REPO" && "$PYTHON" -m harness.cli sandbox build --image "$IMAGE") >&2
 fi
 log "image $IMAGE present"

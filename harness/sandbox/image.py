@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -85,9 +84,9 @@ def offline_base(client, say: Callable[[str], None], rootfs: Path | None = None)
                 tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
                 raise UserError(f"debootstrap failed (exit {proc.returncode}): {' | '.join(tail)}")
         tar = Path(tmp) / "rootfs.tar"
-        with tarfile.open(tar, "w") as tf:
-            for entry in sorted(os.listdir(root)):
-                tf.add(root / entry, arcname=entry)
+        proc = subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-cf", str(tar), "."], capture_output=True)
+        if proc.returncode != 0:
+            raise UserError(f"tar of {root} failed: {proc.stderr.decode(errors='replace')[-300:]}")
         say(f"docker import {tar.name} {tag}")
         repo, tg = tag.split(":")
         client.api.import_image_from_file(str(tar), repository=repo, tag=tg)

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 
 from harness.recipe import DOMAINS, load_recipe
+
+_NLTK = Path(__file__).resolve().parents[1] / ".." / "shared" / "external" / "nltk_data"
+if _NLTK.exists():
+    os.environ.setdefault("NLTK_DATA", str(_NLTK.resolve()))  # the IF checkers' tokenizer data
 
 
 def evaluate(model_dir: Path, examples: list[dict], k: int, seed: int, max_new_tokens: int, sandbox=None) -> np.ndarray:

@@ -1,0 +1,101 @@
+"""GRPO step time on CPU for the micro model, per domain: generation vs reward (sandbox for code) vs the rest.
+
+    python benchmarks/train_bench.py [--model DIR] [--recipe micro] [--steps 3] [--domains math code science if]
+
+Per domain it runs ``--steps`` real GRPO steps with the recipe's settings (``prompts_per_step`` x ``group_size``
+completions of up to ``max_completion_length`` tokens) through ``harness.train.stages.run_grpo`` and reads the
+per-step timers the trainer logs: ``time/generation_s`` (TRL ``_generate``), ``time/reward_s`` (the routed reward
+function; code through the sandbox pool) and the step's wall time; "rest" = wall - generation - reward (log-probs,
+loss, backward, optimiser). The first step is dropped as warm-up when more than one is run. A second table
+verifies one rollout batch of *reference* responses per domain (real programs for code), so the sandbox cost of
+correct code is visible even when the policy writes little runnable code. Without ``--model`` a randomly
+initialised model of the recipe's ``base.micro`` size is built (same shapes and cost as the pretrained one, except
+completion lengths). Prints medians; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from harness.recipe import DOMAINS, load_recipe
+
+_NLTK = Path(__file__).resolve().parents[1] / ".." / "shared" / "external" / "nltk_data"
+if _NLTK.exists():
+    os.environ.setdefault("NLTK_DATA", str(_NLTK.resolve()))  # the IF checkers' tokenizer data
+
+
+def micro_init(recipe, out: Path) -> Path:
+    from domains.registry import micro_corpus
+    from harness.model.build import make_qwen3, save_model_dir, train_tokenizer
+
+    cfg = recipe.base.micro
+    tok = train_tokenizer(micro_corpus(recipe.seed, 2000), vocab_size=cfg.vocab_size)
+    return save_model_dir(make_qwen3(tok, seed=recipe.seed, **cfg.model_dump()), tok, out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path)
+    ap.add_argument("--recipe", default="micro")
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--domains", nargs="+", default=list(DOMAINS))
+    args = ap.parse_args()
+    from harness.train import data
+    from harness.train.rewards import RoutedReward
+    from harness.train.stages import open_sandbox, run_grpo
+
+    recipe = load_recipe(args.recipe)
+    work = Path(tempfile.mkdtemp(prefix="train-bench-"))
+    model = args.model or micro_init(recipe, work / "init")
+    recipe = recipe.model_copy(update={
+        "grpo": recipe.grpo.model_copy(update={"steps": args.steps}),
+        "grpo_overrides": {d: {**o, "steps": args.steps} for d, o in recipe.grpo_overrides.items()},
+    })
+    print(f"model {model}; torch threads {torch.get_num_threads()}; {args.steps} steps per domain")
+    rows = []
+    for d in args.domains:
+        g = recipe.grpo_for(d)
+        out = work / d
+        t0 = time.perf_counter()
+        res = run_grpo(recipe, d, model, out, recipe.seed)
+        logs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+        walls = [b["wall_s"] - a["wall_s"] for a, b in zip([{"wall_s": 0.0}, *logs], logs, strict=False)]
+        use = slice(1, None) if len(logs) > 1 else slice(None)
+        gen = statistics.median(r["time/generation_s"] for r in logs[use])
+        rew = statistics.median(r["time/reward_s"] for r in logs[use])
+        wall = statistics.median(walls[use])
+        row = {"domain": d, "completions": g.prompts_per_step * g.group_size, "step_s": round(wall, 2),
+               "generation_s": round(gen, 2), "reward_s": round(rew, 3), "rest_s": round(wall - gen - rew, 2),
+               "completion_len": round(statistics.median(r["completion_length"] for r in logs[use]), 1),
+               "device_s_total": res["device_seconds"], "run_wall_s": round(time.perf_counter() - t0, 1)}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print("\n| domain | completions/step | step s | generation s | reward s | rest s | mean completion tokens |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['domain']} | {r['completions']} | {r['step_s']} | {r['generation_s']} | {r['reward_s']} | "
+              f"{r['rest_s']} | {r['completion_len']} |")
+    print("\nreward of one rollout batch of reference responses (correct answers; code = real programs in the sandbox)")
+    with open_sandbox(recipe, "code" in args.domains) as sb:
+        for d in args.domains:
+            g = recipe.grpo_for(d)
+            n = g.prompts_per_step * g.group_size
+            sft = data.splits(recipe, d, recipe.seed).sft
+            exs = [sft[i % len(sft)] for i in range(n)]
+            rr = RoutedReward(data.verifier(), sandbox=sb, workers=recipe.sandbox.workers or 2)
+            t0 = time.perf_counter()
+            got = rr.score(exs, [e["meta"]["response"] for e in exs])
+            dt = time.perf_counter() - t0
+            print(f"  {d:<8} {n} samples: {dt:.3f} s ({1e3 * dt / n:.1f} ms/sample), mean reward {sum(got) / n:.2f}")
+
+
+if __name__ == "__main__":
+    main()

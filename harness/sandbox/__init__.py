@@ -16,8 +16,8 @@ What it protects against (each line proved by the tests named in brackets, under
   test_worker_is_pid1_unkillable_and_unreadable].
 - resources: wall clock, CPU time (RLIMIT_CPU), memory (RLIMIT_AS; plus the container's cgroup on
   docker), processes (RLIMIT_NPROC in the sandbox's own user namespace; plus the cgroup pids cap on
-  docker), stdout/stderr capped at ``output_bytes`` (RLIMIT_FSIZE stops the writer; flagged
-  ``truncated``) [test_isolation::test_limits, test_pids_capped; test_hostile: fork bomb, memory bomb,
+  docker), stdout/stderr cut at ``output_bytes`` (flagged ``truncated``, status ``output_limit``) and
+  every write bounded by the /tmp size [test_isolation::test_limits, test_pids_capped; test_hostile: fork bomb, memory bomb,
   infinite loop, ignores SIGTERM, 200 MB of stdout].
 - state across programs: every program gets an empty scratch dir; when it ends every other process in
   the sandbox is SIGKILLed (double-forked daemons included) and /tmp is emptied; a worker where

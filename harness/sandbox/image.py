@@ -84,7 +84,9 @@ def offline_base(client, say: Callable[[str], None], rootfs: Path | None = None)
                 tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
                 raise UserError(f"debootstrap failed (exit {proc.returncode}): {' | '.join(tail)}")
         tar = Path(tmp) / "rootfs.tar"
-        proc = subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-cf", str(tar), "."], capture_output=True)
+        proc = subprocess.run(
+            ["tar", "-C", str(root), "--numeric-owner", "-cf", str(tar), "."], capture_output=True
+        )
         if proc.returncode != 0:
             raise UserError(f"tar of {root} failed: {proc.stderr.decode(errors='replace')[-300:]}")
         say(f"docker import {tar.name} {tag}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
+from harness.errors import UserError
+
 Status = Literal["ok", "error", "timeout", "memory", "output_limit", "killed", "sandbox_error"]
 STATUSES: tuple[str, ...] = ("ok", "error", "timeout", "memory", "output_limit", "killed", "sandbox_error")
 
@@ -17,8 +19,19 @@ class Limits:
     cpu_s: float = 10.0  # RLIMIT_CPU
     memory_mb: int = 1024  # RLIMIT_AS (plus the container's cgroup cap on docker)
     pids: int = 64  # RLIMIT_NPROC inside the sandbox's own user (plus the cgroup pids cap on docker)
-    output_bytes: int = 1 << 20  # stdout and stderr each; beyond it the program is stopped and flagged
-    tmpfs_mb: int = 64  # size of /tmp, the only writable place (fixed per worker)
+    output_bytes: int = 1 << 20  # stdout and stderr each are cut there (flagged ``truncated``)
+    tmpfs_mb: int = 64  # size of /tmp, the only writable place, which also bounds what a program can write
+    # (the worker's own /tmp size is fixed when it starts: the pool's limits)
+
+    def __post_init__(self) -> None:
+        for name in ("timeout_s", "cpu_s", "memory_mb", "pids", "output_bytes", "tmpfs_mb"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or value <= 0:
+                raise UserError(f"sandbox limit {name}={value!r}: must be a positive number")
+        if self.memory_mb < 32:
+            raise UserError(
+                f"sandbox limit memory_mb={self.memory_mb}: python needs at least 32 MB; use >= 64"
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)

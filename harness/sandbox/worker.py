@@ -142,7 +142,8 @@ def child(req, job):
         os.closerange(3, 1 << 16)
         cpu = max(1, int(lim["cpu_s"] + 0.999))
         mem = int(lim["memory_mb"]) << 20
-        out = int(lim["output_bytes"]) + 1
+        # no file may outgrow /tmp; stdout/stderr beyond output_bytes are cut when read (and flagged)
+        out = max(int(lim["tmpfs_mb"]) << 20, int(lim["output_bytes"]) + 1)
         for res, val in (
             (resource.RLIMIT_CPU, (cpu, cpu + 1)),
             (resource.RLIMIT_AS, (mem, mem)),

@@ -116,3 +116,18 @@ def test_timeout_reports_progress(sandbox):
     tests = [{"input": str(i), "output": str(i)} for i in range(4)]
     r = check_stdio(sandbox, code, tests, Limits(timeout_s=5, cpu_s=1, memory_mb=256, pids=32, tmpfs_mb=16))
     assert (r.passed, r.n_passed, r.status) == (False, 2, "timeout")
+
+
+def test_stdio_large_input_and_output(sandbox):
+    n = 700_000  # 1.4 MB in and out: more than output_bytes, which only caps what comes back
+    tests = [{"input": f"{n}\n" + " ".join(["7"] * n) + "\n", "output": "\n".join(["7"] * n)}]
+    code = "import sys\ndata = sys.stdin.read().split()\nsys.stdout.write('\\n'.join(data[1:]))\n"
+    r = check_stdio(sandbox, code, tests, Limits(timeout_s=20, cpu_s=20, memory_mb=512, pids=32, tmpfs_mb=16))
+    assert r.passed, r.detail
+
+
+def test_bad_limits_are_user_errors():
+    from harness.errors import UserError
+
+    with pytest.raises(UserError, match="timeout_s=0"):
+        Limits(timeout_s=0)

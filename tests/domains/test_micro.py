@@ -95,7 +95,7 @@ def test_knobs():
     with pytest.raises(UserError, match="did you mean 'chain'"):
         get_domain("math").micro(0, 1, 1, 1, kinds=("chian",))
     with pytest.raises(UserError, match="too small"):
-        get_domain("science").micro(0, 500, 0, 0, max_a=2, max_b=2)
+        get_domain("science").micro(0, 50, 0, 0, max_a=2, max_b=2)
 
 
 def test_split_of_is_seed_free_and_balanced():

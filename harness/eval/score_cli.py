@@ -20,9 +20,10 @@ from harness.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--suite", required=True, help="suite name (see `mixmerge score --list`)")
+    parser.add_argument("--list", action="store_true", help="list the suites (name, domain, K, metric, source) and exit")
+    parser.add_argument("--suite", help="suite name (see --list)")
     parser.add_argument("--data", help="the suite's data in its native format (.jsonl / .jsonl.gz)")
-    parser.add_argument("--responses", required=True, help="JSONL of {<id>, response} or {<id>, responses: [...]}")
+    parser.add_argument("--responses", help="JSONL of {<id>, response} or {<id>, responses: [...]}")
     parser.add_argument("--out", help="write one verdict line per response here")
     parser.add_argument("--sandbox", default="auto", help="sandbox backend for code suites (auto, docker, bwrap)")
     parser.add_argument("--skip-bad", action="store_true",
@@ -43,6 +44,14 @@ def run(args: argparse.Namespace) -> int:
     from domains.registry import get_suite
     from harness.scoring import match_responses, read_responses, score_samples
 
+    if args.list:
+        from domains.registry import all_suites
+
+        for s in all_suites().values():
+            print(f"{s.name:14} {s.domain:8} K={s.k:<3} {s.metric:9} {s.hub_id or '(generated / --data)':36} {s.description}")
+        return 0
+    if not args.suite or not args.responses:
+        raise UserError("mixmerge score needs --suite NAME and --responses FILE (see --list for the suites)")
     suite = get_suite(args.suite)
     if args.data and not Path(args.data).is_file():
         raise UserError(f"--data {args.data}: no such file")

@@ -100,3 +100,11 @@ def test_if_suite_metrics_and_checker_errors(tmp_path, capsys):
     assert m["prompt_strict"] == 50.0 and m["inst_strict"] == pytest.approx(200 / 3) and m["checker_errors"] == 1
     rows = [json.loads(x) for x in open(tmp_path / "v.jsonl")]
     assert rows[1]["details"]["strict"] == [True, False] and "made_up:thing" in rows[1]["details"]["errors"]
+
+
+def test_list_suites(capsys):
+    assert main(["score", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("aime24", "lcb-v6", "gpqa-diamond", "ifbench", "mmlu-redux", "micro-code", "humaneval", "mcq"):
+        assert name in out
+    _fails(capsys, ["--suite", "math"], "needs --suite NAME and --responses FILE")

@@ -21,7 +21,7 @@ class VLLMGenerator:
 
     def __init__(self, model: str | Path, *, dtype: str | None = None, max_model_len: int | None = None,
                  gpu_memory_utilization: float = 0.85, enforce_eager: bool | None = None, seed: int = 0,
-                 **_: object) -> None:
+                 engine_args: dict | None = None, **_: object) -> None:
         path = check_model_dir(model)
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
@@ -34,6 +34,11 @@ class VLLMGenerator:
             kw["max_model_len"] = max_model_len
         if on_gpu:
             kw["gpu_memory_utilization"] = gpu_memory_utilization
+        else:
+            # vLLM-CPU 0.32 crashes ("CPU Generator does not use offset") when a seeded request's prefill is
+            # split across steps; a token budget this large schedules every prefill of a batch whole.
+            kw["max_num_batched_tokens"] = 1 << 16
+        kw.update(engine_args or {})
         self.llm = LLM(**kw)
         self.tokenizer = self.llm.get_tokenizer()
 

@@ -2,7 +2,7 @@ import json
 import logging
 
 import pytest
-from conftest import OracleServer
+from eval_helpers import OracleServer
 
 from domains.registry import get_suite
 from harness.cli import main

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from conftest import OracleServer
+from eval_helpers import OracleServer
 
 from domains.registry import get_suite
 from harness.errors import UserError

@@ -1,18 +1,7 @@
-import importlib.util
-import os
-
 import pytest
+from gen_helpers import HAVE_VLLM, REQUIRE_VLLM
 
 from harness.model.build import tiny_model_dir
-
-HAVE_VLLM = importlib.util.find_spec("vllm") is not None
-# `nox -s vllm` sets this: there a missing vllm is a failure, never a skip.
-REQUIRE_VLLM = os.environ.get("MIXMERGE_REQUIRE_VLLM") == "1"
-
-LOCAL_BACKENDS = [
-    "transformers",
-    pytest.param("vllm", marks=pytest.mark.vllm),
-]
 
 
 @pytest.fixture(scope="session")

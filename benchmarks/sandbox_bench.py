@@ -97,11 +97,29 @@ def llm_sandbox(python: str, workers: int):
     return res["seconds"], res["passed"]
 
 
+DOCKER_CGROUP = Path("/sys/fs/cgroup/cpu/docker/cpu.shares")  # cgroup v1; v2 has cpu.weight
+
+
+def docker_group_shares(value: int | None) -> int | None:
+    """Read (and with ``value``, set) the CPU shares of the engine's cgroup; None where not cgroup v1."""
+    if not DOCKER_CGROUP.exists():
+        return None
+    old = int(DOCKER_CGROUP.read_text())
+    if value is not None:
+        DOCKER_CGROUP.write_text(str(value))
+    return old
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--llm-sandbox-python", default=os.environ.get("LLM_SANDBOX_PYTHON"))
     ap.add_argument("--skip", default="", help="comma-separated letters to skip, e.g. d,e")
+    ap.add_argument(
+        "--docker-cpu-shares", type=int, default=None,
+        help="set the engine cgroup's cpu.shares for the run (root, cgroup v1), restored after: every container "
+        "shares ONE cgroup weight (1024 = one process) against all processes outside it on a busy host",
+    )  # fmt: skip
     args = ap.parse_args()
     probs = problems()
     skip = set(args.skip.split(","))
@@ -114,9 +132,21 @@ def main() -> int:
     }
     if not args.llm_sandbox_python:
         skip.add("e")
-    print(
-        f"HumanEval canonical solutions: {len(probs)} problems, {args.workers} at a time, {os.cpu_count()} cores"
-    )
+    n = len(probs)
+    print(f"HumanEval canonical solutions: {n} problems, {args.workers} at a time, {os.cpu_count()} cores")
+    old_shares = docker_group_shares(args.docker_cpu_shares)
+    changed = f" -> {args.docker_cpu_shares} for this run" if args.docker_cpu_shares else ""
+    print(f"load average {os.getloadavg()[0]:.1f}; engine cgroup cpu.shares {old_shares}{changed}")
+    try:
+        times = run_all(methods, skip, n)
+    finally:
+        if args.docker_cpu_shares and old_shares:
+            docker_group_shares(old_shares)
+    report(times)
+    return 0
+
+
+def run_all(methods: dict, skip: set[str], n: int) -> dict[str, float]:
     times: dict[str, float] = {}
     for key, (name, fn) in methods.items():
         if key in skip:
@@ -129,8 +159,13 @@ def main() -> int:
             continue
         times[key] = sec
         print(
-            f"({key}) {name:38s} {sec:7.2f} s  {passed}/{len(probs)} passed  {1000 * sec / len(probs):6.1f} ms/problem"
+            f"({key}) {name:38s} {sec:7.2f} s  {passed}/{n} passed  {1000 * sec / n:6.1f} ms/problem",
+            flush=True,
         )
+    return times
+
+
+def report(times: dict[str, float]) -> None:
     if "c" in times:
         print("time relative to (c) unisolated = 1.00x:")
         for key, sec in times.items():
@@ -139,7 +174,6 @@ def main() -> int:
         for slow in ("d", "e"):
             if fast in times and slow in times:
                 print(f"({fast}) is {times[slow] / times[fast]:.1f}x faster than ({slow})")
-    return 0
 
 
 if __name__ == "__main__":

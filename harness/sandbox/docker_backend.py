@@ -6,17 +6,31 @@ cgroup caps on memory and processes; the worker inside gets programs over the at
 
 from __future__ import annotations
 
+import errno
+import os
 import select
+import shutil
 import socket
 import struct
+import tempfile
 import time
+from pathlib import Path
 
 from harness.errors import UserError
-from harness.sandbox.pool import WORKER_SOURCE, Pool, Worker, wait_readable
+from harness.sandbox.pool import (
+    GRACE_S,
+    START_TIMEOUT_S,
+    WORKER_SOURCE,
+    Pool,
+    Worker,
+    WorkerDied,
+    wait_readable,
+)
 from harness.sandbox.types import Limits
 
 LABEL = "org.mixmerge.sandbox"
-WORKER_OVERHEAD_MB = 128  # the worker's own interpreter, on top of the program's memory cap
+WORKER_OVERHEAD_MB = 128
+FIFO_MOUNT = "/run/mixmerge"  # the worker's own interpreter, on top of the program's memory cap
 
 
 def docker_client(timeout: float = 10.0):
@@ -71,34 +85,102 @@ def container_config(image: str, limits: Limits) -> dict:
     )
 
 
+def local_engine() -> bool:
+    """Whether the engine shares this machine's filesystem (a unix socket): then workers talk over FIFOs."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return host == "" or host.startswith("unix://")
+
+
 class DockerWorker(Worker):
+    """A container whose worker speaks over two named pipes bind-mounted from a private host directory
+    (unlinked as soon as the worker has opened them, so no program can reach them), or, for a remote
+    engine, over the engine's attach stream."""
+
     image = "mixmerge-sandbox:latest"
     container = None
     sock: socket.socket | None = None
+    fifo_dir: Path | None = None
+    fd_in: int | None = None
+    fd_out: int | None = None
 
     def _spawn(self) -> None:
         import docker
 
         client = docker_client()
+        cfg = container_config(self.image, self.limits)
+        if local_engine():
+            self.fifo_dir = Path(tempfile.mkdtemp(prefix="mixmerge-sandbox-"))
+            self.fifo_dir.chmod(0o711)
+            for name, mode in (
+                ("in", 0o604),
+                ("out", 0o602),
+            ):  # the worker (another uid) reads in, writes out
+                os.mkfifo(self.fifo_dir / name)
+                (self.fifo_dir / name).chmod(mode)
+            cfg.update(stdin_open=False, volumes={str(self.fifo_dir): {"bind": FIFO_MOUNT, "mode": "ro"}})
+            cfg["command"] = [*cfg["command"], "--fifo", FIFO_MOUNT]
         try:
-            self.container = client.containers.create(**container_config(self.image, self.limits))
+            self.container = client.containers.create(**cfg)
         except docker.errors.ImageNotFound:
             raise UserError(
                 f"docker sandbox: image {self.image!r} is missing; build it with `mixmerge sandbox build`"
             ) from None
-        io = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
-        self.sock = getattr(io, "_sock", io)
-        self.sock.setblocking(True)
+        if self.fifo_dir is None:
+            io = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})
+            self.sock = getattr(io, "_sock", io)
+            self.sock.setblocking(True)
         self.container.start()
         self._raw = b""
+        if self.fifo_dir is not None:
+            self._open_fifos(time.monotonic() + START_TIMEOUT_S)
+
+    def _open_fifos(self, deadline: float) -> None:
+        assert self.fifo_dir is not None
+        self.fd_out = os.open(self.fifo_dir / "out", os.O_RDONLY | os.O_NONBLOCK)
+        while True:  # the worker opens `in` for reading first, then `out` for writing
+            try:
+                self.fd_in = os.open(self.fifo_dir / "in", os.O_WRONLY | os.O_NONBLOCK)
+                return
+            except OSError as e:
+                if e.errno != errno.ENXIO or time.monotonic() > deadline:
+                    raise WorkerDied(f"worker container did not open its pipe: {e}") from None
+                time.sleep(0.005)
+
+    def start(self) -> dict:
+        hello = super().start()
+        if self.fifo_dir is not None:  # both ends are open: nothing else may ever open them
+            shutil.rmtree(self.fifo_dir, ignore_errors=True)
+        return hello
 
     def _write(self, data: bytes) -> None:
+        if self.fd_in is not None:
+            deadline = time.monotonic() + GRACE_S + 30
+            view = memoryview(data)
+            while view:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([], [self.fd_in], [], left)[1]:
+                    raise BrokenPipeError("worker does not take its program (hung)")
+                view = view[os.write(self.fd_in, view) :]
+            return
         assert self.sock is not None
         if select.select([self.sock], [], [], 0)[0] and not self.sock.recv(1, socket.MSG_PEEK):
             raise BrokenPipeError("worker container's stream is closed")
         self.sock.sendall(data)
 
     def _read_some(self, deadline: float) -> bytes:
+        if self.fd_out is not None:
+            while True:
+                wait_readable(self.fd_out, deadline)
+                try:
+                    chunk = os.read(self.fd_out, 1 << 20)
+                except BlockingIOError:
+                    continue
+                if chunk or self.hello:
+                    return chunk
+                time.sleep(0.005)  # before the hello, EOF only means the worker has not opened `out` yet
+        return self._read_attach(deadline)
+
+    def _read_attach(self, deadline: float) -> bytes:
         """Strip the engine's stream multiplexing (8-byte headers) and return stdout payload bytes."""
         assert self.sock is not None
         while True:
@@ -126,11 +208,20 @@ class DockerWorker(Worker):
             return ""
 
     def kill(self) -> None:
+        for fd in (self.fd_in, self.fd_out):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.fd_in = self.fd_out = None
         if self.sock is not None:
             try:
                 self.sock.close()
             except OSError:
                 pass
+        if self.fifo_dir is not None:
+            shutil.rmtree(self.fifo_dir, ignore_errors=True)
         if self.container is not None:
             try:
                 self.container.remove(force=True)

@@ -225,6 +225,13 @@ def read_capped(path, cap):
 
 
 def classify(status, timed_out, stderr, truncated):
+    if truncated:  # the more telling cause when a flood of output also ran into a time limit
+        code = (
+            None
+            if timed_out
+            else (-os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+        )
+        return "output_limit", code
     if timed_out:
         return "timeout", None
     if os.WIFSIGNALED(status):
@@ -297,9 +304,18 @@ def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    inp = os.fdopen(0, "rb", buffering=0)
-    out = os.fdopen(1, "wb")
-    os.dup2(os.open("/dev/null", os.O_RDWR), 2)
+    if (
+        len(sys.argv) > 2 and sys.argv[1] == "--fifo"
+    ):  # docker: two named pipes the host unlinks once we are up
+        inp = open(os.path.join(sys.argv[2], "in"), "rb", buffering=0)
+        out = open(os.path.join(sys.argv[2], "out"), "wb")
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+    else:  # bwrap: stdin/stdout are the pipes
+        inp = os.fdopen(0, "rb", buffering=0)
+        out = os.fdopen(1, "wb")
+        os.dup2(os.open("/dev/null", os.O_RDWR), 2)
     write_frame(
         out, {"ready": True, "uid": os.getuid(), "pid": os.getpid(), "python": sys.version.split()[0]}
     )

@@ -64,7 +64,7 @@ def analyze_inheritance(candidates: dict[str, Path], singles: dict[str, Path], o
 
     rows = []
     for suite in suites:
-        dom = suite_domain(suite, suite_domains)
+        dom = suite_domain(suite, suite_domains, first)
         for cname, cdir in candidates.items():
             for sname, sdir in singles.items():
                 r = compare(problems(cname, cdir, suite), problems(sname, sdir, suite))

@@ -22,9 +22,19 @@ SUITE_DOMAINS = {"aime24": "math", "aime25": "math", "math500": "math", "gpqa-di
                  "mmlu-redux": "general"}
 
 
-def suite_domain(suite: str, overrides: dict[str, str] | None = None) -> str | None:
+def suite_domain(suite: str, overrides: dict[str, str] | None = None, eval_dir: Path | None = None) -> str | None:
+    """The suite's domain: an explicit override, else the eval's ``results.json`` ``domain``, else the name."""
     if overrides and suite in overrides:
         return overrides[suite]
+    if eval_dir is not None:
+        try:
+            res = find_samples(eval_dir, suite).parent / "results.json"
+            if res.exists():
+                dom = json.loads(res.read_text()).get("domain")
+                if dom:
+                    return dom
+        except (UserError, json.JSONDecodeError):
+            pass
     if suite in SUITE_DOMAINS:
         return SUITE_DOMAINS[suite]
     tail = suite.rsplit("-", 1)[-1]

@@ -48,6 +48,14 @@ def test_inheritance_rates(tmp_path, samples_writer):
     assert (tmp_path / "out" / "inheritance.csv").exists()
 
 
+def test_suite_domain_from_results_json(tmp_path, samples_writer):
+    math = _eval(tmp_path, "math", {"oddname": [1, 0]}, samples_writer)
+    merged = _eval(tmp_path, "merged", {"oddname": [1, 0]}, samples_writer)
+    (math / "model-x" / "oddname" / "results.json").write_text(json.dumps({"domain": "math"}))
+    res = analyze_inheritance({"m": merged}, {"rl-math": math})
+    assert res["rows"][0]["domain"] == "math" and res["rows"][0]["own"] and res["rows"][0]["agreement"] == 1.0
+
+
 def test_inheritance_reports_missing_samples(tmp_path, samples_writer):
     d = _eval(tmp_path, "math", {"micro-math": [1]}, samples_writer)
     with pytest.raises(UserError, match="no micro-code/samples.jsonl"):

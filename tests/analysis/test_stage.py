@@ -30,8 +30,9 @@ def test_analysis_stage_writes_all_four(geometry, tmp_path, samples_writer, monk
         d = run / f"eval-{variant}"
         for suite in ("micro-math", "micro-code"):
             samples_writer(d / variant / suite / "samples.jsonl",
-                           [{"id": f"{suite}-{i}", "prompt": [{"role": "user", "content": f"question {i}"}],
-                             "completion": "x", "correct": (i + len(variant)) % 2 == 0} for i in range(3)])
+                           [{"id": f"{suite}-{i}", "sample": 0, "prompt": [{"role": "user", "content": f"question {i}"}],
+                             "completion": "x", "verdict": {"correct": (i + len(variant)) % 2 == 0, "reward": 0.0},
+                             "details": {"extracted": str(i)}} for i in range(3)])  # the eval runner's row shape
         inputs[f"eval-{variant}"] = d
     out = tmp_path / "out"
     out.mkdir()

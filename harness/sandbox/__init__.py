@@ -25,8 +25,9 @@ What it protects against (each line proved by the tests named in brackets, under
   program [test_hostile: leaves files / reads them, background process / sees it, SysV segment;
   test_pool::test_no_state_between_programs].
 - a dead, hung or tainted worker is replaced; ``run_many`` returns results in job order
-  [test_pool::test_tainted_dead_and_hung_workers_are_replaced, test_run_many_in_order]. Docker workers
-  exit and are removed by the engine when the harness process dies (StdinOnce + auto-remove).
+  [test_pool::test_tainted_dead_and_hung_workers_are_replaced, test_run_many_in_order]. Workers exit
+  (docker: and the engine removes them) when the harness process dies: their input pipe closes
+  [test_pool::test_workers_go_away_when_the_harness_dies].
 - a program that exits early (``os._exit(0)``, ``sys.exit``, a signal) never passes a check: it needs
   the driver's result line carrying a nonce that is not in the program text
   [test_checks::test_exit_before_tests_never_passes, test_forged_marker_without_nonce_fails].

@@ -1,7 +1,10 @@
 """Docker backend: each worker is one long-lived container (any Docker-API engine; ``DOCKER_HOST`` is
 honoured, podman's API works too) with no network, a read-only root, a size-capped tmpfs on /tmp, uid
 65534, every capability dropped, no-new-privileges, a private IPC namespace without /dev/shm, and
-cgroup caps on memory and processes; the worker inside gets programs over the attached stdin/stdout.
+cgroup caps on memory and processes. The worker inside gets programs over two named pipes in a private
+host directory that is bind-mounted read-only and unlinked as soon as both ends are open (fast: no
+engine in the data path); for a remote engine, or with ``MIXMERGE_SANDBOX_TRANSPORT=attach`` (e.g. an
+engine in a VM whose file sharing cannot carry FIFOs), over the engine's attach stream instead.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.errors import UserError
+from harness.errors import UserError, unknown
 from harness.sandbox.pool import (
     GRACE_S,
     START_TIMEOUT_S,
@@ -86,9 +89,12 @@ def container_config(image: str, limits: Limits) -> dict:
 
 
 def local_engine() -> bool:
-    """Whether the engine shares this machine's filesystem (a unix socket): then workers talk over FIFOs."""
+    """Whether workers talk over FIFOs: the engine shares this machine's filesystem (a unix socket)."""
+    transport = os.environ.get("MIXMERGE_SANDBOX_TRANSPORT", "auto")
+    if transport not in ("auto", "fifo", "attach"):
+        raise unknown("MIXMERGE_SANDBOX_TRANSPORT", transport, ["auto", "fifo", "attach"])
     host = os.environ.get("DOCKER_HOST", "")
-    return host == "" or host.startswith("unix://")
+    return transport == "fifo" or (transport == "auto" and (host == "" or host.startswith("unix://")))
 
 
 class DockerWorker(Worker):
@@ -143,7 +149,10 @@ class DockerWorker(Worker):
                 return
             except OSError as e:
                 if e.errno != errno.ENXIO or time.monotonic() > deadline:
-                    raise WorkerDied(f"worker container did not open its pipe: {e}") from None
+                    raise WorkerDied(
+                        f"worker container did not open its pipe ({e}); if the engine runs in a VM, "
+                        "set MIXMERGE_SANDBOX_TRANSPORT=attach"
+                    ) from None
                 time.sleep(0.005)
 
     def start(self) -> dict:

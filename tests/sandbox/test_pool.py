@@ -92,3 +92,22 @@ def test_workers_go_away_when_the_harness_dies(backend_name):
     while leftover(backend_name, idents) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftover(backend_name, idents) == []
+
+
+@pytest.mark.engine
+def test_docker_attach_transport(monkeypatch):
+    """The fallback for engines in a VM or on another machine: the engine's attach stream."""
+    require("docker")
+    monkeypatch.setenv("MIXMERGE_SANDBOX_TRANSPORT", "attach")
+    with get_sandbox("docker", limits=TEST_LIMITS, workers=1, image=IMAGE) as sb:
+        w = next(iter(sb._all))
+        assert w.fd_in is None and w.sock is not None
+        jobs = [Job("print(input() * 3)", stdin=str(i)) for i in range(5)]
+        assert [r.stdout for r in sb.run_many(jobs)] == [f"{i}{i}{i}\n" for i in range(5)]
+        assert (
+            sb.run("while True:\n    pass\n", limits=Limits(timeout_s=1, cpu_s=5, tmpfs_mb=16)).status
+            == "timeout"
+        )
+    monkeypatch.setenv("MIXMERGE_SANDBOX_TRANSPORT", "fifos")
+    with pytest.raises(UserError, match="did you mean 'fifo'"):
+        get_sandbox("docker", limits=TEST_LIMITS, workers=1, image=IMAGE)

@@ -54,3 +54,22 @@ def test_verifiers_total_on_random_strings():
         v = verify_math({"label": "3"}, s + " \\boxed{" + s[:20] + "}")
         assert v.reward in (0.0, 1.0)
         answer_letter(s)
+
+
+def test_math_verify_is_time_limited_in_threads():
+    """9^(9^(9^9)) makes sympy compute for ever inside C code: the worker is killed and the answer is wrong."""
+    import threading
+    import time
+
+    out = {}
+
+    def run():
+        t = time.monotonic()
+        out["ok"] = equivalent("3", "9^{9^{9^{9}}}", timeout_s=2)
+        out["s"] = time.monotonic() - t
+
+    th = threading.Thread(target=run)
+    th.start()
+    th.join(60)
+    assert not th.is_alive() and out["ok"] is False and out["s"] < 30
+    assert equivalent("1/2", "0.5")  # the worker restarts after the kill

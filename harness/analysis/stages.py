@@ -31,8 +31,11 @@ def analysis_stage(ctx: StageContext) -> dict:
     done: dict[str, object] = {}
     skipped: dict[str, str] = {}
 
-    if "sft" in ctx.inputs and models:
-        res = analyze_weights(ctx.model_dir("sft"), models, ctx.out / "weights", seed=ctx.seed)
+    # task vectors of the trained models (a merge's is a combination of the singles'); one tensor of each is
+    # held at a time, so six models keep a 4B run's largest tensor (the embedding) at ~6 x 1.6 GB in float32
+    trained = {s: models[s] for s in [*singles, "rl-multi", "opd-multi"] if s in models}
+    if "sft" in ctx.inputs and trained:
+        res = analyze_weights(ctx.model_dir("sft"), trained, ctx.out / "weights", seed=ctx.seed)
         done["weights"] = {"pairs": len(res["pairs"])}
     else:
         skipped["weights"] = "no sft model or no fine-tuned models among the inputs"

@@ -17,6 +17,7 @@ fills them from DAPO-Math-17k / Skywork-OR1). Structured-output rows are dropped
 from __future__ import annotations
 
 import logging
+import random
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -27,6 +28,7 @@ from harness.errors import UserError
 
 log = logging.getLogger(__name__)
 NEMOTRON_HUB_ID = "nvidia/Nemotron-3-Nano-RL-Training-Blend"
+MAX_RL_TESTS = 20  # paper: "when a problem has > 20 tests, 20 are sampled"
 # substring of the record's ``dataset`` -> our domain (first match wins; order matters)
 SUBSET_DOMAINS: tuple[tuple[str, str | None], ...] = (
     ("structured", None), ("mcqa", "science"), ("stem", "science"), ("instruction", "if"), ("ifeval", "if"),
@@ -74,7 +76,12 @@ def map_nemotron(record: dict[str, Any], where: str = "record") -> Example | Non
         ins, outs = ut.get("inputs") or [], ut.get("outputs") or []
         if not ins or len(ins) != len(outs):
             raise UserError(f"{where}: coding row needs verifier_metadata.unit_tests with as many inputs as outputs")
-        label = {"format": "stdio", "tests": [{"input": i, "output": o} for i, o in zip(ins, outs, strict=True)]}
+        tests = [{"input": i, "output": o} for i, o in zip(ins, outs, strict=True)]
+        if len(tests) > MAX_RL_TESTS:  # the study samples 20 tests of a larger problem (deterministically here)
+            keep = sorted(random.Random(f"tests|{where}|{len(tests)}").sample(range(len(tests)), MAX_RL_TESTS))
+            tests = [tests[k] for k in keep]
+            meta["tests_sampled_from"] = len(ins)
+        label = {"format": "stdio", "tests": tests}
     rid = record.get("id") or record.get("uuid") or f"{where}"
     return {"id": str(rid), "domain": domain, "messages": messages, "label": label, "meta": meta}
 

@@ -71,3 +71,11 @@ def test_plain_jsonl(tmp_path):
 def test_micro_source():
     got = list(rl_data("science", "micro", limit=5))
     assert len(got) == 5 and all(e["meta"]["split"] == "rl" for e in got)
+
+
+def test_coding_rows_keep_at_most_20_tests_deterministically():
+    rec = {"dataset": "competitive_coding", "responses_create_params": {"input": "x"},
+           "verifier_metadata": {"unit_tests": {"inputs": [f"{i}\n" for i in range(50)], "outputs": [f"{i}\n" for i in range(50)]}}}
+    a, b = map_nemotron(rec, "blend:3"), map_nemotron(rec, "blend:3")
+    assert len(a["label"]["tests"]) == 20 and a == b and a["meta"]["tests_sampled_from"] == 50
+    assert all(t["input"] == t["output"] for t in a["label"]["tests"])

@@ -11,6 +11,7 @@ from harness.errors import UserError
 VARIANT_ORDER = ["base", "sft", "rl-math", "rl-code", "rl-science", "rl-if", "rl-multi", "merge-average",
                  "merge-ta", "merge-ties", "merge-ties-dare", "merge-ta-dare", "merge-sce", "opd-multi"]
 RL_SINGLE = ("rl-math", "rl-code", "rl-science", "rl-if")
+IF_METRICS = ("prompt_strict", "prompt_loose", "inst_strict", "inst_loose")  # IFEval's four, for IF suites
 
 
 def variant_key(v: str) -> tuple:
@@ -48,6 +49,8 @@ def measured_rows(results_dirs: list[Path]) -> list[dict]:
             for name, val in sorted(m.items()):
                 if name.startswith("pass@"):
                     rows.append({**base, "metric": name, "value": 100 * val, "ci_low": None, "ci_high": None})
+                elif name in IF_METRICS:  # already in percent
+                    rows.append({**base, "metric": name, "value": float(val), "ci_low": None, "ci_high": None})
     return rows
 
 

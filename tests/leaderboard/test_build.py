@@ -68,3 +68,20 @@ def test_cli_and_errors(results_dir, tmp_path, capsys):
     assert "not a directory" in capsys.readouterr().err
     with pytest.raises(UserError, match="no <model>/<suite>/results.json"):
         build([tmp_path / "o"], tmp_path / "o2")
+
+
+def test_if_metrics_and_incomplete_results(results_dir, tmp_path):
+    import json
+
+    p = results_dir / "rl-if" / "micro-if" / "results.json"
+    r = json.loads(p.read_text())
+    r["metrics"].update(prompt_strict=80.0, inst_strict=85.5)
+    p.write_text(json.dumps(r))
+    partial = results_dir / "opd-multi" / "micro-if"
+    partial.mkdir(parents=True)
+    (partial / "results.json").write_text(json.dumps({**r, "model": "opd-multi", "complete": False}))
+    build([results_dir], tmp_path / "lb")
+    recs = [dict(zip(CSV_HEADER, row, strict=True)) for row in read_csv(tmp_path / "lb" / "leaderboard.csv")[1:]]
+    assert {(x["metric"], x["value"]) for x in recs if x["variant"] == "rl-if" and x["benchmark"] == "micro-if"} >= {
+        ("prompt_strict", "80.0000"), ("inst_strict", "85.5000")}
+    assert not any(x["variant"] == "opd-multi" for x in recs)  # an interrupted evaluation is not a result

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import psutil
 
 from harness.errors import UserError
 from harness.sandbox.pool import WORKER_SOURCE, Pool, Worker, WorkerDied, wait_readable
@@ -99,14 +102,30 @@ class BwrapWorker(Worker):
             return self.proc.stderr.read(2000).decode(errors="replace").strip()
         return ""
 
+    def host_pids(self) -> list[int]:
+        """bwrap's monitor, the worker (PID 1 inside) and everything below it, as seen from the host."""
+        if not self.proc:
+            return []
+        try:
+            return [self.proc.pid, *(p.pid for p in psutil.Process(self.proc.pid).children(recursive=True))]
+        except psutil.Error:
+            return [self.proc.pid]
+
     def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()  # bwrap's PID namespace dies with its PID 1, the worker
+        if not self.proc:
+            return
+        if self.proc.poll() is None:
+            # SIGKILL to the worker (PID 1 of the sandbox's namespace) takes every process in it along
+            for pid in reversed(self.host_pids()):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             try:
-                self.proc.wait(5)
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 pass
-        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr) if self.proc else ():
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if f:
                 f.close()
 

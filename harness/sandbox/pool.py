@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from harness.errors import UserError
 from harness.sandbox.types import ExecResult, Job, Limits
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,12 @@ class Pool:
         w.kill()
         with self._lock:
             self._all.discard(w)
-        return self._new_worker()
+        try:
+            return self._new_worker()
+        except UserError:
+            raise
+        except Exception as e:
+            raise UserError(f"{self.backend} sandbox: a worker could not be replaced ({why}): {e}") from None
 
     def close(self) -> None:
         self._closed = True

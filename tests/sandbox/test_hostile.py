@@ -147,7 +147,21 @@ def leftover(backend: str, idents: list[str]) -> list[str]:
 
         present = {c.id for c in docker_client().containers.list(all=True)}
         return [i for i in idents if i in present]
-    return [i for i in idents if psutil.pid_exists(int(i)) and psutil.Process(int(i)).status() != "zombie"]
+    alive = []
+    for pid in map(int, idents):
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(str(pid))
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def worker_idents(backend: str, sb) -> list[str]:
+    """Container ids, or every host pid of every bwrap sandbox (monitor, worker, its processes)."""
+    if backend == "docker":
+        return [w.ident for w in sb.spawned]
+    return [str(pid) for w in sb.spawned for pid in w.host_pids()]
 
 
 @pytest.mark.slow
@@ -170,7 +184,7 @@ def test_hostile_battery(backend_name, tmp_path):
             for _, prog in cases:
                 checks += [HumanEvalCheck(prog, TEST, "add"), HumanEvalCheck(GOOD, TEST, "add")]
             results = check_many(sb, checks)
-            idents = [w.ident for w in sb.spawned]
+            idents = worker_idents(backend_name, sb)
         verdicts = {name: (results[2 * i], results[2 * i + 1]) for i, (name, _) in enumerate(cases)}
         hostile_passed = [name for name, (h, _) in verdicts.items() if h.passed]
         next_failed = [f"{name}: {g.detail}" for name, (_, g) in verdicts.items() if not g.passed]

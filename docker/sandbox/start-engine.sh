@@ -5,6 +5,8 @@
 # 2. uses $DOCKER_HOST or the default socket when an engine answers there, else starts dockerd on its
 #    own socket ($MIXMERGE_DOCKER_SOCK, default /run/mixmerge-docker.sock) and waits until it answers;
 # 3. builds mixmerge-sandbox:latest (`mixmerge sandbox build`) when it is missing.
+# Env: MIXMERGE_DOCKER_SOCK, MIXMERGE_DOCKER_DATA, MIXMERGE_SANDBOX_IMAGE, MIXMERGE_PYTHON,
+#      MIXMERGE_DOCKER_CPU_SHARES (optional CPU weight of the engine's cgroup on a busy shared host).
 set -euo pipefail
 SOCK=${MIXMERGE_DOCKER_SOCK:-/run/mixmerge-docker.sock}
 DATA=${MIXMERGE_DOCKER_DATA:-/var/lib/mixmerge-docker}
@@ -55,6 +57,12 @@ if [ -z "$HOST" ]; then
   if [ -z "$HOST" ]; then log "dockerd did not answer within 60 s; see $LOG"; exit 1; fi
 fi
 log "engine answers at $HOST"
+# On a shared host every container shares the engine cgroup's one CPU weight against all other processes
+# (cgroup v1 cpu.shares 1024 = one process); MIXMERGE_DOCKER_CPU_SHARES raises it (root, cgroup v1).
+if [ -n "${MIXMERGE_DOCKER_CPU_SHARES:-}" ] && [ -w /sys/fs/cgroup/cpu/docker/cpu.shares ]; then
+  echo "$MIXMERGE_DOCKER_CPU_SHARES" > /sys/fs/cgroup/cpu/docker/cpu.shares
+  log "engine cgroup cpu.shares set to $MIXMERGE_DOCKER_CPU_SHARES"
+fi
 
 export DOCKER_HOST=$HOST
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then

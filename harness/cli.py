@@ -12,6 +12,7 @@ import logging
 import sys
 
 from harness.errors import NotBuiltYet, UserError
+from harness.paths import default_nltk_data
 
 # command -> (module, one-line help). Explicit: adding a command is one line here + one module.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
+    default_nltk_data()
     if not args.command:
         parser.print_help()
         return 2

@@ -16,7 +16,7 @@ from harness.recipe import SandboxSection
 from harness.sandbox import Job, Limits, get_sandbox, resolve_backend
 
 from .conftest import BACKENDS, IMAGE, TEST_LIMITS, require
-from .test_hostile import leftover
+from .test_hostile import leftover, worker_idents
 
 
 def test_run_many_in_order(sandbox):
@@ -64,6 +64,7 @@ def test_tainted_dead_and_hung_workers_are_replaced(backend_name):
         assert sb.replaced == 2
         # hung: frozen while running a program
         w = next(iter(sb._all))
+        frozen = worker_idents(backend_name, type("One", (), {"spawned": [w]}))
         if backend_name == "bwrap":
             for p in _worker_processes(backend_name, w):
                 os.kill(p.pid, signal.SIGSTOP)
@@ -73,6 +74,7 @@ def test_tainted_dead_and_hung_workers_are_replaced(backend_name):
         assert r.status == "sandbox_error" and "hung" in r.detail
         assert sb.replaced == 3
         assert sb.run("print(2)").stdout == "2\n"
+        assert leftover(backend_name, frozen) == []  # the frozen sandbox is gone, not left stopped
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

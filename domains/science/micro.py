@@ -45,8 +45,10 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 40, max
         wrong_unit = rng.choice([u for u in UNITS if u != unit])
         near = value + rng.choice((-1, 1)) * rng.randint(1, 3)
         choices = [f"{value} {unit}", f"{value} {wrong_unit}", f"{wrong_op} {unit}", f"{near} {unit}"]
-        if len(set(choices)) < 4:
-            choices[2] = f"{value * 2} {unit}"
+        bump = 2
+        while len(set(choices)) < 4:  # a distractor coincided with another: move it until all differ
+            choices[3] = f"{near + bump} {unit}"
+            bump += 1
         choices, letter = shuffled(choices, 0, f"{seed}|{rng.random()}")
         prompt = format_mcq(template.format(a=a, b=b), choices)
         worked = rng.random() < worked_fraction

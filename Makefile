@@ -6,6 +6,7 @@ BIN     := $(VENV)/bin
 SHARED  ?= $(abspath ../shared)
 export NLTK_DATA ?= $(SHARED)/external/nltk_data
 export MIXMERGE_EXTERNAL ?= $(SHARED)/external
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup reproduce test lint status clean-runs
 

@@ -13,6 +13,7 @@ EXTERNAL = Path(os.environ.get("MIXMERGE_EXTERNAL", ROOT.parent / "shared" / "ex
 os.environ.setdefault("NLTK_DATA", str(EXTERNAL / "nltk_data"))
 os.environ.setdefault("MIXMERGE_EXTERNAL", str(EXTERNAL))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 

@@ -10,9 +10,10 @@ polls its resident set size. Usage (a few minutes and ~5x the model size of disk
 Prints one JSON line: model bytes, peak RSS of the merge process, their ratio, wall time.
 
 Measured 2026-11-25 on the shared 2-core CPU box (4 fine-tunes + base of 1.72 B params, 3.44 GB each in bf16,
-17.2 GB of inputs, compute dtype bfloat16): ``ta`` peak RSS 7.3 GB = 2.1x one model (713 s wall, niced and
-contended); ``ties`` peak RSS 13.8 GB = 4.0x one model (its per-tensor top-k sorts the 311 M-entry embedding
-of each task vector with int64 indices). Peak is set by the largest tensor, not by the number of GB merged.
+17.2 GB of inputs, compute dtype bfloat16, niced and contended so wall times are loose):
+``ta`` peak RSS 7.31 GB = 2.1x one model (713 s); ``ties`` peak RSS 14.16 GB = 4.1x one model (3,725 s) — its
+per-tensor top-k sorts each task vector's 311 M-entry embedding with int64 indices. The peak is set by the
+largest tensor (the 152k-token embedding) times the inputs, not by the number of GB merged.
 """
 
 from __future__ import annotations

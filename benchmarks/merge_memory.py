@@ -2,7 +2,7 @@
 
 Builds (once, streaming, never holding a model in memory) a random Qwen3 base of the chosen size in
 bf16 and four "fine-tunes" (base + seeded noise), then runs ``mixmerge merge`` in a child process and
-polls its resident set size. Usage (a few minutes and ~5x the model size of disk; run it niced):
+polls its resident set size. Usage (10-60 min on 2 busy cores and ~6x the model size of disk; niced):
 
     nice -n 10 python benchmarks/merge_memory.py --workdir /tmp/merge-bench --method ties
     python benchmarks/merge_memory.py --workdir /tmp/merge-bench --size tiny   # seconds, a smoke run

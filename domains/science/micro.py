@@ -44,11 +44,11 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 40, max
             value, wrong_op = a * b, a + b
         wrong_unit = rng.choice([u for u in UNITS if u != unit])
         near = value + rng.choice((-1, 1)) * rng.randint(1, 3)
-        choices = [f"{value} {unit}", f"{value} {wrong_unit}", f"{wrong_op} {unit}", f"{near} {unit}"]
-        bump = 2
-        while len(set(choices)) < 4:  # a distractor coincided with another: move it until all differ
-            choices[3] = f"{near + bump} {unit}"
-            bump += 1
+        others: list[int] = []
+        for cand in (wrong_op, near, value + 4, value - 4, value + 5, value + 6, value + 7):
+            if cand != value and cand not in others and len(others) < 2:
+                others.append(cand)
+        choices = [f"{value} {unit}", f"{value} {wrong_unit}", *[f"{n} {unit}" for n in others]]
         choices, letter = shuffled(choices, 0, f"{seed}|{rng.random()}")
         prompt = format_mcq(template.format(a=a, b=b), choices)
         worked = rng.random() < worked_fraction

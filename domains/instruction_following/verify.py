@@ -17,7 +17,6 @@ import os
 import random
 from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from domains.answers import after_thinking
@@ -183,7 +182,3 @@ def verify_if(example: Example, completion: str) -> Verdict:
                            label.get("registry"))
     return Verdict(float(d["prompt_strict"]), d["prompt_strict"], d)
 
-
-def default_nltk_data() -> Path:
-    """The repo-relative ``../shared/external/nltk_data`` (used by tests and CI)."""
-    return Path(__file__).resolve().parents[3] / "shared" / "external" / "nltk_data"

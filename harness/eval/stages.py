@@ -1,18 +1,17 @@
 """Pipeline stage ``eval-<variant>``: evaluate the variant's model on the recipe's suites.
 
 Public suites are added when ``eval.public_suites_if_present`` and their data file is on disk under the
-external data directory (``$MIXMERGE_DATA_DIR``, else ``../shared/external`` beside the checkout).
+external data directory (``$MIXMERGE_EXTERNAL``, else ``../shared/external`` beside the checkout; see ``harness.paths``).
 Results go to ``<stage dir>/<variant>/<suite>/`` (what the leaderboard stage reads).
 """
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 from domains.registry import all_suites
 from harness.eval.runner import evaluate
+from harness.paths import external_dir
 from harness.pipeline.context import StageContext
 
 # public suite -> its file under the external data directory (native format)
@@ -21,11 +20,6 @@ PUBLIC_FILES: dict[str, str] = {
     "ifbench": "ifbench/IFBench_test.jsonl",
     "humaneval": "humaneval/HumanEval.jsonl.gz",
 }
-
-
-def external_dir() -> Path:
-    env = os.environ.get("MIXMERGE_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "external"
 
 
 def public_suites_present(known: set[str]) -> dict[str, str]:

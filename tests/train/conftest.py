@@ -49,17 +49,3 @@ def micro_model(tmp_path_factory):
     m = make_qwen3(tok, seed=0, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
                    num_key_value_heads=1, head_dim=16, max_position_embeddings=512)
     return save_model_dir(m, tok, tmp_path_factory.mktemp("micro") / "model")
-
-
-def tiny_recipe(**over):
-    """The micro recipe shrunk to seconds: a few examples per domain, two steps, short completions."""
-    from harness.recipe import Recipe
-
-    data = {d: {"rl": 8, "sft": 8, "eval": 4} for d in ("math", "code", "science", "if", "general")}
-    grpo = {"steps": 2, "prompts_per_step": 2, "group_size": 2, "max_completion_length": 8, "warmup_steps": 0}
-    base = {"name": "tiny", "data": data, "sft": {"max_steps": 2, "batch_size": 4},
-            "grpo": grpo, "rl_multi": {**grpo, "prompts_per_step": 4},
-            "opd": {"steps": 2, "prompts_per_step": 2, "samples_per_prompt": 2, "max_completion_length": 8}}
-    for k, v in over.items():
-        base[k] = {**base.get(k, {}), **v} if isinstance(v, dict) else v
-    return Recipe.model_validate(base)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import tiny_recipe
+from train_helpers import tiny_recipe
 
 from harness.train import data
 from harness.train.configs import grpo_args

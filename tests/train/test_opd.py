@@ -54,7 +54,7 @@ def test_opd_stage_run_routes_four_teachers(micro_model, tmp_path):
     """A real two-step MT-OPD run (student = the four teachers' shared init here): artifacts and metrics."""
     import json
 
-    from conftest import tiny_recipe
+    from train_helpers import tiny_recipe
 
     from harness.train.stages import run_opd
 

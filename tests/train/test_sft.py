@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from conftest import tiny_recipe
+from train_helpers import tiny_recipe
 
 from harness.train import data
 from harness.train.stages import build_sft_trainer, load_model, run_sft

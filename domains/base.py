@@ -10,6 +10,7 @@ An example is a plain dict ``{id, domain, messages, label, meta}``:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -61,3 +62,35 @@ class Domain(Protocol):
     def micro(self, seed: int, n_rl: int, n_sft: int, n_eval: int, **knobs: Any) -> MicroSplits: ...  # knobs: difficulty
     def verify(self, example: Example, completion: str, sandbox: Any = None) -> Verdict: ...
     def suites(self) -> dict[str, Suite]: ...
+
+
+@dataclass(frozen=True)
+class ModuleDomain:
+    """A domain assembled from its package: ``<package>.micro``, a verify function, ``<package>.suites.suites()``.
+
+    Every domain package ends in one line, ``DOMAIN = ModuleDomain(...)``; suites are imported lazily (they pull
+    in the hub loaders), RL data goes through the shared ``domains.rl_data`` mapping.
+    """
+
+    name: str
+    package: str
+    verifier_version: str
+    verify_fn: Callable[..., Verdict]
+    micro_fn: Callable[..., MicroSplits]
+    uses_sandbox: bool = False
+
+    def rl_data(self, source: str, limit: int | None = None) -> Iterator[Example]:
+        from domains.rl_data import rl_data
+
+        return rl_data(self.name, source, limit)
+
+    def micro(self, seed: int, n_rl: int, n_sft: int, n_eval: int, **knobs: Any) -> MicroSplits:
+        return self.micro_fn(seed, n_rl, n_sft, n_eval, **knobs)
+
+    def verify(self, example: Example, completion: str, sandbox: Any = None) -> Verdict:
+        if self.uses_sandbox:
+            return self.verify_fn(example, completion, sandbox)
+        return self.verify_fn(example, completion)
+
+    def suites(self) -> dict[str, Suite]:
+        return importlib.import_module(f"{self.package}.suites").suites()

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from domains.loaders import iter_jsonl_lines
 from harness.analysis.samples import accuracy, find_samples, read_samples
 from harness.errors import UserError
 from harness.merge.checks import check_compatible
@@ -29,17 +30,8 @@ from harness.merge.checks import check_compatible
 def load_prompts(path: Path, limit: int | None = None) -> list:
     """Prompts from a JSONL file (an eval ``samples.jsonl`` or examples): ``messages`` or ``prompt`` per line,
     de-duplicated by id in file order."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: prompt file not found")
     seen, prompts = set(), []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UserError(f"{path}:{n}: invalid JSON: {e}") from None
+    for n, row in iter_jsonl_lines(path):
         key = row.get("id", n)
         if key in seen:
             continue

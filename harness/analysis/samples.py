@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from domains.loaders import iter_jsonl_lines
 from harness.errors import UserError
 
 ANSWER_KEYS = ("answer", "extracted", "extracted_answer", "pred", "prediction")
@@ -72,18 +73,11 @@ def _correct(row: dict, where: str) -> bool:
 
 def read_samples(path: Path) -> list[dict]:
     rows = []
-    with open(path) as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{n}: invalid JSON: {e}") from None
-            if "id" not in row:
-                raise UserError(f"{path}:{n}: sample has no 'id'")
-            row["_correct"] = _correct(row, f"{path}:{n}")
-            rows.append(row)
+    for n, row in iter_jsonl_lines(path):
+        if "id" not in row:
+            raise UserError(f"{path}:{n}: sample has no 'id'")
+        row["_correct"] = _correct(row, f"{path}:{n}")
+        rows.append(row)
     return rows
 
 

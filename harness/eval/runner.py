@@ -30,7 +30,7 @@ from domains.registry import get_domain, get_suite
 from harness.errors import UserError
 from harness.eval import provenance
 from harness.eval.metrics import summarize
-from harness.generation import get_generator, is_url
+from harness.generation import SAMPLER_VERSIONS, get_generator, is_url
 from harness.scoring import score_samples
 
 log = logging.getLogger("mixmerge.eval")
@@ -159,7 +159,7 @@ def _evaluate_suite(suite: Suite, gen, sb, out: Path, *, model, name, mhash, k, 
     shash = provenance.suite_hash(suite, examples, verifier)
     gen_dict = {**asdict(settings), "stop": list(settings.stop)}
     key = provenance.stable_hash({"model": mhash, "suite": shash, "generation": gen_dict, "k": k, "seed": seed,
-                                  "backend": backend, "chunk": chunk})
+                                  "backend": backend, "sampler": SAMPLER_VERSIONS.get(backend, "1"), "chunk": chunk})
     res_path, samples_path = out / "results.json", out / "samples.jsonl"
     prev = json.loads(res_path.read_text()) if res_path.exists() else {}
     if prev.get("cache_key") == key and prev.get("complete"):

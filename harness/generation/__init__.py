@@ -27,6 +27,11 @@ class Generator(Protocol):
     def generate(self, prompts: list[list[dict]], n: int, params: Any, seed: int = 0) -> list[list[str]]: ...
 
 
+# bumped when a backend's random stream changes for the same seed (the eval cache key carries it, so a result
+# or a half-finished suite from the old stream is never reused or mixed with the new one)
+SAMPLER_VERSIONS = {"transformers": "2", "vllm": "1", "openai": "1"}
+
+
 def is_url(model: str) -> bool:
     return str(model).startswith(("http://", "https://"))
 

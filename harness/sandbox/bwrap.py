@@ -6,6 +6,7 @@ nested user namespaces, uid 65534 inside; rlimits per program. For machines with
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -98,9 +99,14 @@ class BwrapWorker(Worker):
         return str(self.proc.pid) if self.proc else ""
 
     def diagnostics(self) -> str:
-        if self.proc and self.proc.poll() is not None and self.proc.stderr:
-            return self.proc.stderr.read(2000).decode(errors="replace").strip()
-        return ""
+        """bwrap's own error output once it has exited (kept by ``kill``, which closes the pipes)."""
+        if self.proc and self.proc.poll() is not None and self.proc.stderr and not self.proc.stderr.closed:
+            try:
+                if select.select([self.proc.stderr], [], [], 0.5)[0]:  # never block on a pipe a stray child holds
+                    self._stderr_tail = os.read(self.proc.stderr.fileno(), 2000).decode(errors="replace").strip()
+            except (OSError, ValueError):
+                pass
+        return getattr(self, "_stderr_tail", "")
 
     def host_pids(self) -> list[int]:
         """bwrap's monitor, the worker (PID 1 inside) and everything below it, as seen from the host."""
@@ -125,6 +131,7 @@ class BwrapWorker(Worker):
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 pass
+        self.diagnostics()  # keep bwrap's error message before its pipe is closed
         for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if f:
                 f.close()

@@ -36,8 +36,11 @@ def split_of(domain: str, key: Hashable) -> str:
 
 
 def fill_splits(domain: str, sample: Sampler, *, seed: int, n_rl: int, n_sft: int, n_eval: int,
-                max_draws_per_item: int = 400) -> MicroSplits:
-    """Draw from ``sample`` until each split holds its count; ids are ``<domain>-<split>-<seed>-<index>``."""
+                max_draws_per_item: int = 400,
+                accept: Callable[[str, Example], bool] | None = None) -> MicroSplits:
+    """Draw from ``sample`` until each split holds its count; ids are ``<domain>-<split>-<seed>-<index>``.
+    ``accept(split, example)`` may refuse a drawn problem for one split (e.g. SFT sees only part of the task
+    family, so what RL and evaluation ask for beyond it is learnt, not copied)."""
     for name, n in (("n_rl", n_rl), ("n_sft", n_sft), ("n_eval", n_eval)):
         if n < 0:
             raise UserError(f"micro {domain}: {name} must be >= 0, got {n}")
@@ -58,6 +61,8 @@ def fill_splits(domain: str, sample: Sampler, *, seed: int, n_rl: int, n_sft: in
         split_key, dedup_key, ex = sample(rng)
         split = split_of(domain, split_key)
         if len(got[split]) >= want[split] or dedup_key in seen[split]:
+            continue
+        if accept is not None and not accept(split, ex):
             continue
         seen[split].add(dedup_key)
         ex = {"id": f"{domain}-{split}-{seed}-{len(got[split])}", "domain": domain, **ex}

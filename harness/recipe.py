@@ -56,9 +56,16 @@ class DomainData(Section):
     """Where a domain's data comes from: `micro` (generated from the seed) or a source of the domain's loaders."""
 
     source: str = Field("micro", description="'micro', 'nemotron' (the Nemotron-3 Nano RL blend), or a JSONL path")
-    rl: int = Field(2000, description="RL prompts (micro: generated; otherwise: a cap)")
-    sft: int = Field(2000, description="SFT examples with reference responses (micro)")
+    rl: int = Field(1200, description="RL prompts (micro: generated; otherwise: a cap)")
+    sft: int = Field(1200, description="SFT examples with reference responses (micro)")
     eval: int = Field(200, description="held-out eval problems (micro)")
+
+
+def default_data() -> dict[str, DomainData]:
+    """Micro data sizes per domain; micro science's problem space holds ~600 RL and ~560 SFT problems."""
+    out = {d: DomainData() for d in (*DOMAINS, "general")}
+    out["science"] = DomainData(rl=560, sft=520)
+    return out
 
 
 class SFTStage(Section):
@@ -173,7 +180,7 @@ class Recipe(Section):
     name: str = Field(..., description="run store folder: runs/<name>/")
     seed: int = 0
     base: BaseStage = Field(default_factory=BaseStage)
-    data: dict[str, DomainData] = Field(default_factory=lambda: {d: DomainData() for d in (*DOMAINS, "general")})
+    data: dict[str, DomainData] = Field(default_factory=lambda: default_data())
     sft: SFTStage = Field(default_factory=SFTStage)
     grpo: GRPOStage = Field(default_factory=GRPOStage)
     grpo_overrides: dict[str, dict] = Field(

@@ -22,11 +22,13 @@ Map = tuple[str, str, Callable[[int], int]]
 
 
 def _filter(rng: random.Random) -> Filter:
-    kind = rng.choice(("gt", "lt", "even", "odd"))
+    kind = rng.choice(("gt", "lt", "ge", "le", "even", "odd"))
     k = rng.randint(1, 8)  # every filter keeps some digit 0..9
     return {
         "gt": (f"greater than {k}", f"x > {k}", lambda x: x > k),
         "lt": (f"less than {k}", f"x < {k}", lambda x: x < k),
+        "ge": (f"at least {k}", f"x >= {k}", lambda x: x >= k),
+        "le": (f"at most {k}", f"x <= {k}", lambda x: x <= k),
         "even": ("that are even", "x % 2 == 0", lambda x: x % 2 == 0),
         "odd": ("that are odd", "x % 2 == 1", lambda x: x % 2 == 1),
     }[kind]
@@ -46,6 +48,7 @@ REDUCES: dict[str, tuple[str, str, Callable[[list[int]], object]]] = {
     "sum": ("return the sum", "sum({})", sum),
     "list": ("return the list", "{}", list),
     "max": ("return the largest", "max({})", max),
+    "min": ("return the smallest", "min({})", min),
     "count": ("return how many", "len({})", len),
 }
 
@@ -66,8 +69,12 @@ def _program(filt: Filter, maps: list[Map], reduce: str, worked: bool) -> str:
 
 
 def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n_tests: int = 4,
-          list_len: tuple[int, int] = (3, 6), worked_fraction: float = 0.4) -> MicroSplits:
-    """Deterministic splits from ``seed``; each problem carries ``n_tests`` functional tests of ``f``."""
+          list_len: tuple[int, int] = (3, 6), worked_fraction: float = 0.4, sft_max_maps: int = 1) -> MicroSplits:
+    """Deterministic splits from ``seed``; each problem carries ``n_tests`` functional tests of ``f``.
+
+    SFT references use at most ``sft_max_maps`` map clauses while RL and eval problems use up to ``max_maps``:
+    a micro model copies one spec clause per code construct perfectly after SFT, so the room left for RL is
+    composing more clauses than it was shown (measured: with every composition in SFT, SFT scored 1.0)."""
 
     def sample(rng: random.Random) -> tuple[tuple, tuple, Example]:
         filt = _filter(rng)
@@ -92,4 +99,7 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n
         key = (prompt,)
         return key, key, example(prompt, label, response, worked=worked, n_maps=len(maps), reduce=reduce)
 
-    return fill_splits("code", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval)
+    def accept(split: str, ex: Example) -> bool:
+        return split != "sft" or ex["meta"]["n_maps"] <= sft_max_maps
+
+    return fill_splits("code", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval, accept=accept)

@@ -16,31 +16,48 @@ from domains.micro_common import example, fill_splits
 Problem = tuple[str, list[str], int]  # prompt, worked steps, answer
 
 
-def _chain(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
-    a, b, c, d = rng.randint(1, hi), rng.randint(1, hi), rng.randint(2, 9), rng.randint(1, hi)
-    s, p = a + b, (a + b) * c
-    return ("chain", a, b, c, d), (f"Compute ({a}+{b})*{c}-{d}.", [f"{a}+{b}={s}", f"{s}*{c}={p}", f"{p}-{d}={p - d}"], p - d)
+def _sum(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
+    xs = [rng.randint(1, hi) for _ in range(4)]
+    steps, acc = [], xs[0]
+    for x in xs[1:]:
+        steps.append(f"{acc}+{x}={acc + x}")
+        acc += x
+    return ("sum", *xs), (f"Compute {'+'.join(map(str, xs))}.", steps, acc)
 
 
-def _product(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
-    a, b, c, d = rng.randint(2, 9), rng.randint(1, hi), rng.randint(2, 9), rng.randint(1, hi)
-    p, q = a * b, c * d
-    return ("product", a, b, c, d), (f"Compute {a}*{b}+{c}*{d}.", [f"{a}*{b}={p}", f"{c}*{d}={q}", f"{p}+{q}={p + q}"], p + q)
+def _muladd(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
+    a, b, c = rng.randint(2, hi), rng.randint(2, hi), rng.randint(1, hi)
+    p = a * b
+    return ("muladd", a, b, c), (f"Compute {a}*{b}+{c}.", [f"{a}*{b}={p}", f"{p}+{c}={p + c}"], p + c)
 
 
 def _linear(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
-    a, x, b = rng.randint(2, 9), rng.randint(1, hi), rng.randint(1, hi)
+    a, x, b = rng.randint(2, hi), rng.randint(1, hi), rng.randint(1, hi)
     c = a * x + b
     return ("linear", a, b, c), (f"Solve {a}x+{b}={c} for x.", [f"{a}x={c}-{b}={c - b}", f"x={c - b}/{a}={x}"], x)
 
 
 KINDS: dict[str, Callable[[random.Random, int], tuple[tuple, Problem]]] = {
-    "chain": _chain, "product": _product, "linear": _linear,
+    "sum": _sum, "muladd": _muladd, "linear": _linear,
 }
 
 
-def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("chain", "product", "linear"),
-          max_operand: int = 19, worked_fraction: float = 0.4) -> MicroSplits:
+def arithmetic_facts(seed: int, per_text: int = 6) -> list[str]:
+    """The one-step facts the micro tasks are built from (sums up to 45+9, the 12x12 table, the subtractions
+    and divisions of the linear equations), a few per text, for the micro base model's pretraining corpus:
+    what a real base model brings to RL is knowledge, and at ~1 M parameters arithmetic has to be taught
+    there or SFT spends its whole budget on it (measured: worked steps as wrong as direct answers)."""
+    facts = [f"{a}+{b}={a + b}" for a in range(46) for b in range(1, 10)]
+    facts += [f"{a}*{b}={a * b}" for a in range(2, 13) for b in range(2, 13)]
+    facts += [f"{a * x + b}-{b}={a * x}" for a in range(2, 10) for x in range(1, 10) for b in range(1, 10)]
+    facts += [f"{a * b}/{a}={b}" for a in range(2, 13) for b in range(1, 13)]
+    facts = sorted(set(facts))
+    random.Random(f"facts|{seed}").shuffle(facts)
+    return ["\n".join(facts[i:i + per_text]) for i in range(0, len(facts), per_text)]
+
+
+def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("sum", "muladd", "linear"),
+          max_operand: int = 9, worked_fraction: float = 0.4) -> MicroSplits:
     """Deterministic splits from ``seed``; ``worked_fraction`` of SFT references show their steps."""
     from harness.errors import unknown
 

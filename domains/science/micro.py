@@ -1,8 +1,15 @@
-"""Micro science: multiple-choice questions applying a physical law, with units, answered by letter.
+"""Micro science: apply a physical law to two given quantities and answer with the value *and its unit*.
 
-Each question gives two quantities; the model must know which law relates them to the asked quantity and the
-unit of the result. Distractors: the right number with a wrong unit, the wrong operation with the right
-unit, and a near miss. Worked SFT references state the law and the computation before the letter.
+``A force of 19 N pushes a box 5 m. How much work is done?`` → ``Answer: 95 J``. The skill specific to the domain
+is knowing the law: which operation relates the givens and which unit the result carries (a right number with a
+wrong unit scores 0); the arithmetic is shared with math, so transfer between the two domains is expected, as in
+the paper. Worked SFT references state the law and the computation before the answer; direct ones answer
+straight away. The label is ``{"exact": "95 J"}``, the verifier's normalised exact match (as for HLE's short
+answers).
+
+Why not multiple choice (GPQA's format, which the science verifier also scores): measured on the ~1 M-parameter
+micro model, picking the letter of the matching choice stayed at chance (0.25 Avg@4 on 100 problems) after three
+SFT epochs and 90 GRPO steps, so a micro MCQ domain shows neither learning nor transfer.
 """
 
 from __future__ import annotations
@@ -10,7 +17,6 @@ from __future__ import annotations
 import random
 
 from domains.base import Example, MicroSplits
-from domains.mcq import format_mcq, shuffled
 from domains.micro_common import example, fill_splits
 
 # name -> (question template, law text, operation, unit); "{a}"/"{b}" are the given quantities
@@ -21,16 +27,24 @@ LAWS: dict[str, tuple[str, str, str, str]] = {
     "work": ("A force of {a} N pushes a box {b} m. How much work is done?", "W = F*d", "*", "J"),
     "power": ("A lamp runs on {a} V and draws {b} A. What is its power?", "P = V*I", "*", "W"),
     "charge": ("A current of {a} A flows for {b} s. How much charge passes?", "Q = I*t", "*", "C"),
+    "momentum": ("A {a} kg ball moves at {b} m/s. What is its momentum?", "p = m*v", "*", "kg m/s"),
+    "voltage": ("A current of {a} A flows through a {b} ohm resistor. What is the voltage?", "V = I*R", "*", "V"),
     "speed": ("A runner covers {a} m in {b} s. What is the speed?", "v = s/t", "/", "m/s"),
     "current": ("A {a} V source drives a {b} ohm resistor. What is the current?", "I = V/R", "/", "A"),
     "pressure": ("A force of {a} N acts on {b} m2. What is the pressure?", "p = F/A", "/", "Pa"),
+    "resistance": ("A {a} V source drives a current of {b} A. What is the resistance?", "R = V/I", "/", "ohm"),
+    "density": ("A {a} g stone has a volume of {b} cm3. What is its density?", "d = m/V", "/", "g/cm3"),
+    "acceleration": ("A net force of {a} N acts on a {b} kg cart. What is its acceleration?", "a = F/m", "/", "m/s2"),
+    "time": ("A train covers {a} m at {b} m/s. How long does it take?", "t = s/v", "/", "s"),
+    "energy": ("A {a} W heater runs for {b} s. How much energy does it use?", "E = P*t", "*", "J"),
 }
 UNITS = sorted({law[3] for law in LAWS.values()})
 
 
-def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 40, max_b: int = 20,
+def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 12, max_b: int = 9,
           worked_fraction: float = 0.4) -> MicroSplits:
-    """Deterministic splits from ``seed``; divisions are constructed to come out whole."""
+    """Deterministic splits from ``seed``; divisions are constructed to come out whole. The problem space
+    holds ``len(LAWS) * (max_a - 1) * (max_b - 1)`` problems (1,408 by default), 15% of them for eval."""
     names = sorted(LAWS)
 
     def sample(rng: random.Random) -> tuple[tuple, tuple, Example]:
@@ -39,23 +53,14 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 40, max
         a, b = rng.randint(2, max_a), rng.randint(2, max_b)
         if op == "/":
             a = a * b  # whole quotient: a/b = the original a
-            value, wrong_op = a // b, a - b
+            value = a // b
         else:
-            value, wrong_op = a * b, a + b
-        wrong_unit = rng.choice([u for u in UNITS if u != unit])
-        near = value + rng.choice((-1, 1)) * rng.randint(1, 3)
-        others: list[int] = []
-        for cand in (wrong_op, near, value + 4, value - 4, value + 5, value + 6, value + 7):
-            if cand != value and cand not in others and len(others) < 2:
-                others.append(cand)
-        choices = [f"{value} {unit}", f"{value} {wrong_unit}", *[f"{n} {unit}" for n in others]]
-        choices, letter = shuffled(choices, 0, f"{seed}|{rng.random()}")
-        prompt = format_mcq(template.format(a=a, b=b), choices)
+            value = a * b
+        answer = f"{value} {unit}"
         worked = rng.random() < worked_fraction
-        step = f"{law} = {a}{op}{b} = {value} {unit}\n" if worked else ""
+        step = f"{law} = {a}{op}{b} = {answer}\n" if worked else ""
         key = (name, a, b)
-        return key, key, example(
-            prompt, {"answer": letter, "n_choices": 4}, f"{step}Answer: {letter}", law=name, worked=worked
-        )
+        return key, key, example(template.format(a=a, b=b), {"exact": answer}, f"{step}Answer: {answer}",
+                                 law=name, worked=worked)
 
     return fill_splits("science", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval)

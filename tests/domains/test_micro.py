@@ -72,8 +72,24 @@ def test_wrong_answers_fail(name):
     dom = get_domain(name)
     for ex in dom.micro(0, 0, 0, 30).eval:
         label = ex["label"]
-        wrong = f"\\boxed{{{int(label) + 1}}}" if name == "math" else f"Answer: {'B' if label['answer'] == 'A' else 'A'}"
+        if name == "math":
+            wrong = f"\\boxed{{{int(label) + 1}}}"
+        elif name == "science":  # the right number with another unit, and another number with the right unit
+            value, unit = label["exact"].split(" ", 1)
+            assert dom.verify(ex, f"Answer: {value} {unit}").correct
+            assert not dom.verify(ex, f"Answer: {int(value) + 1} {unit}").correct
+            wrong = f"Answer: {value} {'J' if unit != 'J' else 'N'}"
+        else:
+            wrong = f"Answer: {'B' if label['answer'] == 'A' else 'A'}"
         assert not dom.verify(ex, wrong).correct
+
+
+def test_code_sft_shows_fewer_clauses_than_rl_and_eval_ask_for():
+    s = get_domain("code").micro(0, 300, 300, 100)
+    assert max(ex["meta"]["n_maps"] for ex in s.sft) <= 1
+    assert max(ex["meta"]["n_maps"] for ex in s.rl) == 2 and max(ex["meta"]["n_maps"] for ex in s.eval) == 2
+    wide = get_domain("code").micro(0, 0, 300, 0, sft_max_maps=2).sft
+    assert max(ex["meta"]["n_maps"] for ex in wide) == 2
 
 
 def test_if_violations_fail():

@@ -121,7 +121,8 @@ def test_sft_launch(tmp_path):
     assert _flag(p, "--data.dataset") == ["some/sft-blend"] and _flag(p, "--train.max_epochs") == ["2"]
     micro = launch.plan(RECIPES["defaults"], "sft", "sft", tmp_path)
     assert _flag(micro, "--model.model_name_or_path") == [str(tmp_path.resolve() / "base" / "model")]
-    assert micro.records == 4 * 2000 and _flag(micro, "--train.max_epochs") == ["1"]
+    sft_total = sum(RECIPES["defaults"].data[d].sft for d in DOMAINS)
+    assert micro.records == sft_total and _flag(micro, "--train.max_epochs") == ["1"]
 
 
 def test_dockerfile_pins_match_the_harness():

@@ -1,8 +1,15 @@
-"""Micro math: multi-step integer arithmetic and small linear equations, answered in ``\\boxed{}``.
+"""Micro math: chains of modular arithmetic (by default), or plain multi-step arithmetic, in ``\\boxed{}``.
 
-The SFT references mix direct answers (``\\boxed{33}``) with worked ones (one step per line, then the box), so
-an SFT model answers mostly directly and is often wrong; RL can discover that working pays and sharpen the
-arithmetic inside it (see ../shared/notes/micro-rl-on-cpu.md).
+``Compute the last digit of 7+5+9+4.`` → worked: ``7+5 -> 2`` / ``2+9 -> 1`` / ``1+4 -> 5`` / ``\\boxed{5}``. The
+SFT references mix direct answers (``\\boxed{5}``) with worked ones (one step per line, then the box). Each worked
+step is one of 81 facts of a table, while the direct answer needs the whole chain at once, so working pays; an
+SFT model answers mostly directly and is often wrong, and RL can discover that working pays and sharpen the
+steps (the mechanism of ../shared/notes/micro-rl-on-cpu.md; the classic chain-of-thought case of modular sums).
+
+Why modular by default: with plain sums, products and small equations (the kinds ``sum``, ``muladd``,
+``linear``, still available) the ~1 M-parameter model did not learn the one-step facts within the CPU budget
+(``2*9=23``, ``36+4=33``), so worked answers were no more accurate than direct ones and GRPO gained nothing on
+math (measured: -0.015 [-0.062, +0.035] Avg@4 vs SFT, 200 problems).
 """
 
 from __future__ import annotations
@@ -37,17 +44,33 @@ def _linear(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
     return ("linear", a, b, c), (f"Solve {a}x+{b}={c} for x.", [f"{a}x={c}-{b}={c - b}", f"x={c - b}/{a}={x}"], x)
 
 
+def _last(op: str, word: str):
+    def draw(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
+        digits = [d for d in range(1, hi + 1) if op == "+" or d != 5]  # no 5 in products: chains would stick at 0
+        xs = [rng.choice(digits) for _ in range(rng.randint(3, 5))]
+        steps, acc = [], xs[0]
+        for x in xs[1:]:
+            nxt = (acc + x) % 10 if op == "+" else (acc * x) % 10
+            steps.append(f"{acc}{op}{x} -> {nxt}")
+            acc = nxt
+        return (f"last{word}", *xs), (f"Compute the last digit of {op.join(map(str, xs))}.", steps, acc)
+
+    return draw
+
+
 KINDS: dict[str, Callable[[random.Random, int], tuple[tuple, Problem]]] = {
-    "sum": _sum, "muladd": _muladd, "linear": _linear,
+    "lastsum": _last("+", "sum"), "lastprod": _last("*", "prod"), "sum": _sum, "muladd": _muladd, "linear": _linear,
 }
+MOD_FACTS = [f"{a}{op}{b} -> {(a + b) % 10 if op == '+' else (a * b) % 10}" for op in "+*" for a in range(10)
+             for b in range(1, 10)]
 
 
 def arithmetic_facts(seed: int, per_text: int = 6) -> list[str]:
-    """The one-step facts the micro tasks are built from (sums up to 45+9, the 12x12 table, the subtractions
-    and divisions of the linear equations), a few per text, for the micro base model's pretraining corpus:
+    """The one-step facts the micro tasks are built from (the modular steps, sums up to 45+9, the 12x12 table,
+    the subtractions and divisions of the linear equations and of science), a few per text, for the micro base model's pretraining corpus:
     what a real base model brings to RL is knowledge, and at ~1 M parameters arithmetic has to be taught
     there or SFT spends its whole budget on it (measured: worked steps as wrong as direct answers)."""
-    facts = [f"{a}+{b}={a + b}" for a in range(46) for b in range(1, 10)]
+    facts = list(MOD_FACTS) + [f"{a}+{b}={a + b}" for a in range(46) for b in range(1, 10)]
     facts += [f"{a}*{b}={a * b}" for a in range(2, 13) for b in range(2, 13)]
     facts += [f"{a * x + b}-{b}={a * x}" for a in range(2, 10) for x in range(1, 10) for b in range(1, 10)]
     facts += [f"{a * b}/{a}={b}" for a in range(2, 13) for b in range(1, 13)]
@@ -56,7 +79,7 @@ def arithmetic_facts(seed: int, per_text: int = 6) -> list[str]:
     return ["\n".join(facts[i:i + per_text]) for i in range(0, len(facts), per_text)]
 
 
-def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("sum", "muladd", "linear"),
+def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("lastsum", "lastprod"),
           max_operand: int = 9, worked_fraction: float = 0.4) -> MicroSplits:
     """Deterministic splits from ``seed``; ``worked_fraction`` of SFT references show their steps."""
     from harness.errors import unknown

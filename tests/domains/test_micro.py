@@ -106,10 +106,14 @@ def test_if_violations_fail():
 def test_knobs():
     m = get_domain("math").micro(0, 0, 40, 0, kinds=("linear",), worked_fraction=1.0)
     assert all(ex["meta"]["kind"] == "linear" and "\n" in ex["meta"]["response"] for ex in m.sft)
+    m = get_domain("math").micro(0, 0, 60, 0, worked_fraction=1.0)  # default: modular chains, one fact per line
+    for ex in m.sft:
+        lines = ex["meta"]["response"].splitlines()
+        assert ex["meta"]["kind"] in ("lastsum", "lastprod") and 3 <= len(lines) <= 5 and " -> " in lines[0]
     from harness.errors import UserError
 
-    with pytest.raises(UserError, match="did you mean 'chain'"):
-        get_domain("math").micro(0, 1, 1, 1, kinds=("chian",))
+    with pytest.raises(UserError, match="did you mean 'lastsum'"):
+        get_domain("math").micro(0, 1, 1, 1, kinds=("lastsun",))
     with pytest.raises(UserError, match="too small"):
         get_domain("science").micro(0, 50, 0, 0, max_a=2, max_b=2)
 

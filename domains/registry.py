@@ -67,7 +67,7 @@ def micro_corpus(seed: int, n: int, *, domains: tuple[str, ...] | None = None) -
 
     names = domains or tuple(DOMAINS)
     per = max(1, min(n // len(names), 500))  # the smallest SFT split (science) holds ~560 problems
-    texts = [*world_texts(), *(t for r in range(4) for t in arithmetic_facts(seed * 10 + r))]
+    texts = [*world_texts(), *(t for r in range(16) for t in arithmetic_facts(seed * 10 + r))]
     for name in names:
         for ex in get_domain(name).micro(seed, 0, per, 0).sft:
             texts.append(f"{ex['messages'][0]['content']}\n{ex['meta']['response']}")

@@ -66,15 +66,14 @@ MOD_FACTS = [f"{a}{op}{b} -> {(a + b) % 10 if op == '+' else (a * b) % 10}" for 
 
 
 def arithmetic_facts(seed: int, per_text: int = 6) -> list[str]:
-    """The one-step facts the micro tasks are built from (the modular steps, sums up to 45+9, the 12x12 table,
-    the subtractions and divisions of the linear equations and of science), a few per text, for the micro base model's pretraining corpus:
-    what a real base model brings to RL is knowledge, and at ~1 M parameters arithmetic has to be taught
-    there or SFT spends its whole budget on it (measured: worked steps as wrong as direct answers)."""
-    facts = list(MOD_FACTS) + [f"{a}+{b}={a + b}" for a in range(46) for b in range(1, 10)]
-    facts += [f"{a}*{b}={a * b}" for a in range(2, 13) for b in range(2, 13)]
-    facts += [f"{a * x + b}-{b}={a * x}" for a in range(2, 10) for x in range(1, 10) for b in range(1, 10)]
-    facts += [f"{a * b}/{a}={b}" for a in range(2, 13) for b in range(1, 13)]
-    facts = sorted(set(facts))
+    """The one-step facts the micro tasks are built from — the modular steps of math (twice: they are the
+    math domain's whole knowledge) and the products and quotients of science — a few per text, for the micro
+    base model's pretraining corpus: what a real base model brings to RL is knowledge, and at ~1 M parameters
+    arithmetic has to be taught there or SFT spends its whole budget on it (measured: with only the facts of
+    the SFT references, worked steps were as wrong as direct answers)."""
+    facts = [*MOD_FACTS, *MOD_FACTS]
+    facts += [f"{a}*{b}={a * b}" for a in range(2, 13) for b in range(2, 10)]
+    facts += [f"{a * b}/{b}={a}" for a in range(2, 13) for b in range(2, 10)]
     random.Random(f"facts|{seed}").shuffle(facts)
     return ["\n".join(facts[i:i + per_text]) for i in range(0, len(facts), per_text)]
 

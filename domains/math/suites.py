@@ -45,6 +45,6 @@ def suites() -> dict[str, Suite]:
               hub_id="math-ai/aime25", description="AIME 2025, 30 problems, Avg@16"),
         Suite("math", "math", _loader("math", None), k=1, generation=GEN,
               description="your own problems: JSONL {id, problem, answer}; math-verify equivalence"),
-        micro_suite("math", micro, 300, "generated multi-step arithmetic and linear equations, \\boxed{} answers"),
+        micro_suite("math", micro, 300, "generated modular arithmetic chains (last digit of a sum/product), \\boxed{} answers"),
     ]
     return {s.name: s for s in out}

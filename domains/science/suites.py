@@ -79,6 +79,6 @@ def suites() -> dict[str, Suite]:
               description="GPQA-Diamond, 198 questions, choices shuffled with seed 0, Avg@4"),
         Suite("hle", "science", load_hle, k=1, generation=GEN, hub_id="cais/hle",
               description="Humanity's Last Exam, text-only (2,158 of 2,500): MCQ letter + exact match (no LLM judge)"),
-        micro_suite("science", micro, 300, "generated physics MCQ (laws and units), answer letter"),
+        micro_suite("science", micro, 200, "generated physics questions: a law applied to two quantities, value + unit"),
     ]
     return {s.name: s for s in out}

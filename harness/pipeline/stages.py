@@ -23,7 +23,7 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "base": Kind("harness.model.base_stage:base_stage", "2", ("base", "data"), "#2"),
+    "base": Kind("harness.model.base_stage:base_stage", "3", ("base", "data"), "#2"),
     "sft": Kind("harness.train.stages:sft_stage", "2", ("sft", "data"), "#6"),
     "rl": Kind("harness.train.stages:grpo_stage", "2", ("grpo", "grpo_overrides", "rl_multi", "data", "sandbox"), "#6"),
     "merge": Kind("harness.merge.stages:merge_stage", "1", ("merge",), "#7"),

@@ -12,7 +12,7 @@ from harness.train.stages import build_sft_trainer, load_model, run_sft
 
 
 def test_blend_proportions():
-    r = tiny_recipe(data={d: {"sft": 20} for d in ("math", "code", "science", "if")},
+    r = tiny_recipe(data={d: {"sft": 20, "rl": 8, "eval": 4} for d in ("math", "code", "science", "if")},
                     sft={"blend": {"math": 0.5, "code": 0.25, "science": 0.25, "if": 0.0}})
     c = Counter(e["domain"] for e in data.sft_examples(r, seed=0))
     assert c == {"math": 30, "code": 15, "science": 15}  # 60 = the blended domains' data.sft

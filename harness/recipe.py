@@ -180,7 +180,7 @@ class Recipe(Section):
     name: str = Field(..., description="run store folder: runs/<name>/")
     seed: int = 0
     base: BaseStage = Field(default_factory=BaseStage)
-    data: dict[str, DomainData] = Field(default_factory=lambda: default_data())
+    data: dict[str, DomainData] = Field(default_factory=default_data)
     sft: SFTStage = Field(default_factory=SFTStage)
     grpo: GRPOStage = Field(default_factory=GRPOStage)
     grpo_overrides: dict[str, dict] = Field(

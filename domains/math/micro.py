@@ -44,13 +44,16 @@ def _linear(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
     return ("linear", a, b, c), (f"Solve {a}x+{b}={c} for x.", [f"{a}x={c}-{b}={c - b}", f"x={c - b}/{a}={x}"], x)
 
 
+_MOD_STEP: dict[str, Callable[[int, int], int]] = {"+": lambda a, b: (a + b) % 10, "*": lambda a, b: (a * b) % 10}
+
+
 def _last(op: str, word: str):
     def draw(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
         digits = [d for d in range(1, hi + 1) if op == "+" or d != 5]  # no 5 in products: chains would stick at 0
         xs = [rng.choice(digits) for _ in range(rng.randint(3, 5))]
         steps, acc = [], xs[0]
         for x in xs[1:]:
-            nxt = (acc + x) % 10 if op == "+" else (acc * x) % 10
+            nxt = _MOD_STEP[op](acc, x)
             steps.append(f"{acc}{op}{x} -> {nxt}")
             acc = nxt
         return (f"last{word}", *xs), (f"Compute the last digit of {op.join(map(str, xs))}.", steps, acc)
@@ -61,8 +64,7 @@ def _last(op: str, word: str):
 KINDS: dict[str, Callable[[random.Random, int], tuple[tuple, Problem]]] = {
     "lastsum": _last("+", "sum"), "lastprod": _last("*", "prod"), "sum": _sum, "muladd": _muladd, "linear": _linear,
 }
-MOD_FACTS = [f"{a}{op}{b} -> {(a + b) % 10 if op == '+' else (a * b) % 10}" for op in "+*" for a in range(10)
-             for b in range(1, 10)]
+MOD_FACTS = [f"{a}{op}{b} -> {step(a, b)}" for op, step in _MOD_STEP.items() for a in range(10) for b in range(1, 10)]
 
 
 def arithmetic_facts(seed: int, per_text: int = 6) -> list[str]:

@@ -38,7 +38,6 @@ LAWS: dict[str, tuple[str, str, str, str]] = {
     "time": ("A train covers {a} m at {b} m/s. How long does it take?", "t = s/v", "/", "s"),
     "energy": ("A {a} W heater runs for {b} s. How much energy does it use?", "E = P*t", "*", "J"),
 }
-UNITS = sorted({law[3] for law in LAWS.values()})
 
 
 def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 12, max_b: int = 9,

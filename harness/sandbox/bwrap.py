@@ -70,6 +70,7 @@ def bwrap_command(limits: Limits, python: str | None = None) -> list[str]:
 
 class BwrapWorker(Worker):
     proc: subprocess.Popen | None = None
+    _stderr_tail = ""  # bwrap's error output, kept by diagnostics() before kill() closes the pipe
 
     def _spawn(self) -> None:
         self.proc = subprocess.Popen(
@@ -106,7 +107,7 @@ class BwrapWorker(Worker):
                     self._stderr_tail = os.read(self.proc.stderr.fileno(), 2000).decode(errors="replace").strip()
             except (OSError, ValueError):
                 pass
-        return getattr(self, "_stderr_tail", "")
+        return self._stderr_tail
 
     def host_pids(self) -> list[int]:
         """bwrap's monitor, the worker (PID 1 inside) and everything below it, as seen from the host."""

@@ -83,12 +83,12 @@ def main() -> None:
     for r in rows:
         print(f"| {r['domain']} | {r['completions']} | {r['step_s']} | {r['generation_s']} | {r['reward_s']} | "
               f"{r['rest_s']} | {r['completion_len']} |")
-    print("\nreward of one rollout batch of reference responses (correct answers; code = real programs in the sandbox)")
+    print("\nreward of one rollout batch of reference responses (the teacher's right ones; code = real programs in the sandbox)")
     with open_sandbox(recipe, "code" in args.domains) as sb:
         for d in args.domains:
             g = recipe.grpo_for(d)
             n = g.prompts_per_step * g.group_size
-            sft = data.splits(recipe, d, recipe.seed).sft
+            sft = [e for e in data.splits(recipe, d, recipe.seed).sft if not e["meta"].get("teacher_error")]
             exs = [sft[i % len(sft)] for i in range(n)]
             rr = RoutedReward(data.verifier(), sandbox=sb, workers=recipe.sandbox.workers or 2)
             t0 = time.perf_counter()

@@ -19,6 +19,9 @@ from harness.errors import UserError
 # share of the key space each split draws from (eval, sft, rl)
 SPLIT_SHARES: tuple[tuple[str, float], ...] = (("eval", 0.15), ("sft", 0.40), ("rl", 0.45))
 
+# share of SFT references that carry the teacher's mistake (see ``fill_splits``)
+TEACHER_ERROR = 0.4
+
 # a sampler returns (split_key, dedup_key, example-without-id); dedup_key is unique within a split
 Sampler = Callable[[random.Random], tuple[Hashable, Hashable, Example]]
 
@@ -37,13 +40,25 @@ def split_of(domain: str, key: Hashable) -> str:
 
 def fill_splits(domain: str, sample: Sampler, *, seed: int, n_rl: int, n_sft: int, n_eval: int,
                 max_draws_per_item: int = 400,
-                accept: Callable[[str, Example], bool] | None = None) -> MicroSplits:
+                accept: Callable[[str, Example], bool] | None = None,
+                teacher_error: float = TEACHER_ERROR) -> MicroSplits:
     """Draw from ``sample`` until each split holds its count; ids are ``<domain>-<split>-<seed>-<index>``.
     ``accept(split, example)`` may refuse a drawn problem for one split (e.g. SFT sees only part of the task
-    family, so what RL and evaluation ask for beyond it is learnt, not copied)."""
+    family, so what RL and evaluation ask for beyond it is learnt, not copied).
+
+    The SFT references come from an imperfect teacher: a sampler may put a plausible wrong response, the
+    domain's typical mistake, in ``meta["mistake"]``, and ``teacher_error`` of the SFT examples that have one
+    carry it as their reference (``meta["teacher_error"]`` says which). Labels stay right, and RL and eval
+    examples never see a mistake. This is the room RL has in the paper's setting: SFT imitates distilled traces,
+    errors included, and a verifier's reward removes what imitation copied (measured at micro scale: without it
+    a ~1 M-parameter SFT model either already solves a task or cannot, and GRPO gains on one seed and not the
+    other). The draws use their own random stream, so the splits' problems do not depend on ``teacher_error``."""
     for name, n in (("n_rl", n_rl), ("n_sft", n_sft), ("n_eval", n_eval)):
         if n < 0:
             raise UserError(f"micro {domain}: {name} must be >= 0, got {n}")
+    if not 0.0 <= teacher_error <= 1.0:
+        raise UserError(f"micro {domain}: teacher_error must be in [0, 1], got {teacher_error}")
+    noise = random.Random(f"teacher|{domain}|{seed}")
     want = {"rl": n_rl, "sft": n_sft, "eval": n_eval}
     got: dict[str, list[Example]] = {"rl": [], "sft": [], "eval": []}
     seen: dict[str, set[Hashable]] = {"rl": set(), "sft": set(), "eval": set()}
@@ -68,8 +83,14 @@ def fill_splits(domain: str, sample: Sampler, *, seed: int, n_rl: int, n_sft: in
         ex = {"id": f"{domain}-{split}-{seed}-{len(got[split])}", "domain": domain, **ex}
         ex.setdefault("meta", {})
         ex["meta"] = {**ex["meta"], "split": split, "seed": seed}
+        mistake = ex["meta"].pop("mistake", None)
         if split != "sft":
             ex["meta"].pop("response", None)
+        elif mistake is not None:
+            wrong = noise.random() < teacher_error
+            ex["meta"]["teacher_error"] = wrong
+            if wrong:
+                ex["meta"]["response"] = mistake
         got[split].append(ex)
     return MicroSplits(rl=got["rl"], sft=got["sft"], eval=got["eval"])
 

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 
 from domains.base import Example, MicroSplits
-from domains.micro_common import example, fill_splits
+from domains.micro_common import TEACHER_ERROR, example, fill_splits
 
 FENCE = "```"
 
@@ -44,6 +44,17 @@ def _map(rng: random.Random) -> Map:
     }[kind]
 
 
+# the teacher's mistake: an off-by-one boundary (even/odd filters have none)
+OFF_BY_ONE: dict[str, str] = {" > ": " >= ", " < ": " <= ", " >= ": " > ", " <= ": " < "}
+
+
+def _off_by_one(predicate: str) -> str | None:
+    for right, wrong in OFF_BY_ONE.items():
+        if right in predicate:
+            return predicate.replace(right, wrong)
+    return None
+
+
 REDUCES: dict[str, tuple[str, str, Callable[[list[int]], object]]] = {
     "sum": ("return the sum", "sum({})", sum),
     "list": ("return the list", "{}", list),
@@ -69,12 +80,14 @@ def _program(filt: Filter, maps: list[Map], reduce: str, worked: bool) -> str:
 
 
 def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n_tests: int = 4,
-          list_len: tuple[int, int] = (3, 6), worked_fraction: float = 0.4, sft_max_maps: int = 1) -> MicroSplits:
+          list_len: tuple[int, int] = (3, 6), worked_fraction: float = 0.4, sft_max_maps: int = 1,
+          teacher_error: float = TEACHER_ERROR) -> MicroSplits:
     """Deterministic splits from ``seed``; each problem carries ``n_tests`` functional tests of ``f``.
 
     SFT references use at most ``sft_max_maps`` map clauses while RL and eval problems use up to ``max_maps``:
     a micro model copies one spec clause per code construct perfectly after SFT, so the room left for RL is
-    composing more clauses than it was shown (measured: with every composition in SFT, SFT scored 1.0)."""
+    composing more clauses than it was shown (measured: with every composition in SFT, SFT scored 1.0).
+    ``teacher_error`` of the SFT references with a comparison filter get its boundary wrong (``>`` for ``>=``)."""
 
     def sample(rng: random.Random) -> tuple[tuple, tuple, Example]:
         filt = _filter(rng)
@@ -83,10 +96,13 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n
         clauses = [f"keep the items {filt[0]}", *[m[0] for m in maps], REDUCES[reduce][0]]
         prompt = f"Write f(xs): {', '.join(clauses)}."
         tests = []
+        boundary = int(filt[1].split()[-1]) if _off_by_one(filt[1]) else None
         for _ in range(100 * n_tests):
             if len(tests) == n_tests:
                 break
             xs = [rng.randint(0, 9) for _ in range(rng.randint(*list_len))]
+            if boundary is not None and not tests:  # the first test holds the boundary value: off-by-one fails
+                xs[rng.randrange(len(xs))] = boundary
             ys = [x for x in xs if filt[2](x)]
             if not ys:  # keep every test meaningful (and max() defined)
                 continue
@@ -95,11 +111,15 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n
             tests.append({"input": json.dumps(xs), "output": json.dumps(REDUCES[reduce][2](ys))})
         worked = rng.random() < worked_fraction
         response = f"{FENCE}python\n{_program(filt, maps, reduce, worked)}\n{FENCE}"
+        wrong = _off_by_one(filt[1])
+        mistake = None if wrong is None else response.replace(f"if {filt[1]}", f"if {wrong}")
         label = {"format": "functional", "fn_name": "f", "tests": tests}
         key = (prompt,)
-        return key, key, example(prompt, label, response, worked=worked, n_maps=len(maps), reduce=reduce)
+        return key, key, example(prompt, label, response, worked=worked, n_maps=len(maps), reduce=reduce,
+                                 mistake=mistake)
 
     def accept(split: str, ex: Example) -> bool:
         return split != "sft" or ex["meta"]["n_maps"] <= sft_max_maps
 
-    return fill_splits("code", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval, accept=accept)
+    return fill_splits("code", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval, accept=accept,
+                       teacher_error=teacher_error)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from domains.base import Example, MicroSplits
-from domains.micro_common import example, fill_splits
+from domains.micro_common import TEACHER_ERROR, example, fill_splits
 
 TOPICS = ("rain", "cats", "bread", "music", "trees", "the sea", "winter", "coffee", "birds", "books", "snow",
           "rivers", "the moon", "gardens", "trains", "bees", "apples", "clouds", "dogs", "summer", "tea", "stars",
@@ -86,9 +86,11 @@ def _sentences(rng: random.Random, topic: str, k: int) -> str:
 
 
 def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_constraints: int = 3, max_sentences: int = 2,
-          constraints: tuple[str, ...] = DEFAULT_CONSTRAINTS, worked_fraction: float = 0.4) -> MicroSplits:
+          constraints: tuple[str, ...] = DEFAULT_CONSTRAINTS, worked_fraction: float = 0.4,
+          teacher_error: float = TEACHER_ERROR) -> MicroSplits:
     """Deterministic splits from ``seed``; 1..``max_constraints`` (drawn from ``constraints``) compatible constraints per prompt, answers of
-    1..``max_sentences`` (at most 3) sentences."""
+    1..``max_sentences`` (at most 3) sentences. ``teacher_error`` of the SFT references forget the last
+    constraint of the prompt that changes the text (a word limit the text already meets does not count)."""
 
     def sample(rng: random.Random) -> tuple[tuple, tuple, Example]:
         topic, k = rng.choice(TOPICS), rng.randint(1, max(1, min(3, max_sentences)))
@@ -100,19 +102,24 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_constraints: int
             if len(names) < target and not clash:
                 names.append(name)
         drawn = [CONSTRAINTS[n](rng, len(base.split())) for n in names]
-        text = base
-        for iid, _kw, _, _, fn, _stage in sorted(drawn, key=lambda d: d[5]):
-            if iid == "detectable_format:title":
-                text = f"<<{topic}>>\n{text}"
-            else:
-                text = fn(text)
+
+        def respond(followed: list[tuple]) -> str:
+            text = base
+            for iid, _kw, _, _, fn, _stage in sorted(followed, key=lambda d: d[5]):
+                if iid == "detectable_format:title":
+                    text = f"<<{topic}>>\n{text}"
+                else:
+                    text = fn(text)
+            return f"<think>{'; '.join(d[3] for d in followed)}</think>\n{text}" if worked else text
+
         prompt = " ".join([f"Write {NUMBERS[k - 1]} sentence{'s' if k > 1 else ''} about {topic}.",
                            *[d[2] for d in drawn]])
         label: dict[str, Any] = {"instruction_id_list": [d[0] for d in drawn], "kwargs": [d[1] for d in drawn],
                                  "prompt": prompt, "registry": "ifeval"}
         worked = rng.random() < worked_fraction
-        response = f"<think>{'; '.join(d[3] for d in drawn)}</think>\n{text}" if worked else text
+        forgettable = [i for i, d in enumerate(drawn) if d[0] != "length_constraints:number_words"]
+        mistake = respond([d for i, d in enumerate(drawn) if i != forgettable[-1]]) if forgettable else None
         key = (topic, k, tuple(sorted((d[0], repr(sorted(d[1].items()))) for d in drawn)))
-        return key, key, example(prompt, label, response, worked=worked, constraints=names)
+        return key, key, example(prompt, label, respond(drawn), worked=worked, constraints=names, mistake=mistake)
 
-    return fill_splits("if", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval)
+    return fill_splits("if", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval, teacher_error=teacher_error)

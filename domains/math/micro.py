@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable
 
 from domains.base import Example, MicroSplits
-from domains.micro_common import example, fill_splits
+from domains.micro_common import TEACHER_ERROR, example, fill_splits
 
 Problem = tuple[str, list[str], int]  # prompt, worked steps, answer
 
@@ -81,8 +81,9 @@ def arithmetic_facts(seed: int, per_text: int = 6) -> list[str]:
 
 
 def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("lastsum", "lastprod"),
-          max_operand: int = 9, worked_fraction: float = 0.4) -> MicroSplits:
-    """Deterministic splits from ``seed``; ``worked_fraction`` of SFT references show their steps."""
+          max_operand: int = 9, worked_fraction: float = 0.4, teacher_error: float = TEACHER_ERROR) -> MicroSplits:
+    """Deterministic splits from ``seed``; ``worked_fraction`` of SFT references show their steps, and
+    ``teacher_error`` of them (modular chains) stop one step early, the teacher's typical mistake."""
     from harness.errors import unknown
 
     for k in kinds:
@@ -93,7 +94,13 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ..
         kind = kinds[rng.randrange(len(kinds))]
         key, (prompt, steps, ans) = KINDS[kind](rng, max_operand)
         worked = rng.random() < worked_fraction
-        response = "\n".join([*steps, f"\\boxed{{{ans}}}"]) if worked else f"\\boxed{{{ans}}}"
-        return key, key, example(prompt, str(ans), response, kind=kind, worked=worked)
 
-    return fill_splits("math", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval)
+        def respond(steps: list[str], ans: int) -> str:
+            return "\n".join([*steps, f"\\boxed{{{ans}}}"]) if worked else f"\\boxed{{{ans}}}"
+
+        # the teacher's mistake: it stops one step early (the answer of the chain without its last operand)
+        early = int(steps[-2].rsplit(" ", 1)[-1]) if len(steps) > 1 and " -> " in steps[-2] else None
+        mistake = respond(steps[:-1], early) if early is not None and early != ans else None
+        return key, key, example(prompt, str(ans), respond(steps, ans), kind=kind, worked=worked, mistake=mistake)
+
+    return fill_splits("math", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval, teacher_error=teacher_error)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 
 from domains.base import Example, MicroSplits
-from domains.micro_common import example, fill_splits
+from domains.micro_common import TEACHER_ERROR, example, fill_splits
 
 # name -> (question template, law text, operation, unit); "{a}"/"{b}" are the given quantities
 LAWS: dict[str, tuple[str, str, str, str]] = {
@@ -38,12 +38,19 @@ LAWS: dict[str, tuple[str, str, str, str]] = {
     "time": ("A train covers {a} m at {b} m/s. How long does it take?", "t = s/v", "/", "s"),
     "energy": ("A {a} W heater runs for {b} s. How much energy does it use?", "E = P*t", "*", "J"),
 }
+# the teacher's mistake: the unit of a quantity the asked one is easily confused with
+CONFUSED_UNIT: dict[str, str] = {
+    "force": "J", "mass": "g/cm3", "distance": "m/s", "work": "N", "power": "J", "charge": "A", "momentum": "N",
+    "voltage": "ohm", "speed": "m", "current": "V", "pressure": "N", "resistance": "V", "density": "g",
+    "acceleration": "m/s", "time": "m/s", "energy": "W",
+}
 
 
 def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 12, max_b: int = 9,
-          worked_fraction: float = 0.4) -> MicroSplits:
+          worked_fraction: float = 0.4, teacher_error: float = TEACHER_ERROR) -> MicroSplits:
     """Deterministic splits from ``seed``; divisions are constructed to come out whole. The problem space
-    holds ``len(LAWS) * (max_a - 1) * (max_b - 1)`` problems (1,408 by default), 15% of them for eval."""
+    holds ``len(LAWS) * (max_a - 1) * (max_b - 1)`` problems (1,408 by default), 15% of them for eval.
+    ``teacher_error`` of the SFT references give the right number with a confused unit (``CONFUSED_UNIT``)."""
     names = sorted(LAWS)
 
     def sample(rng: random.Random) -> tuple[tuple, tuple, Example]:
@@ -55,11 +62,15 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 12, max
             value = a // b
         else:
             value = a * b
-        answer = f"{value} {unit}"
         worked = rng.random() < worked_fraction
-        step = f"{law} = {a}{op}{b} = {answer}\n" if worked else ""
-        key = (name, a, b)
-        return key, key, example(template.format(a=a, b=b), {"exact": answer}, f"{step}Answer: {answer}",
-                                 law=name, worked=worked)
 
-    return fill_splits("science", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval)
+        def respond(unit: str) -> str:
+            answer = f"{value} {unit}"
+            return (f"{law} = {a}{op}{b} = {answer}\n" if worked else "") + f"Answer: {answer}"
+
+        key = (name, a, b)
+        return key, key, example(template.format(a=a, b=b), {"exact": f"{value} {unit}"}, respond(unit),
+                                 law=name, worked=worked, mistake=respond(CONFUSED_UNIT[name]))
+
+    return fill_splits("science", sample, seed=seed, n_rl=n_rl, n_sft=n_sft, n_eval=n_eval,
+                       teacher_error=teacher_error)

@@ -23,12 +23,12 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "base": Kind("harness.model.base_stage:base_stage", "3", ("base", "data"), "#2"),
-    "sft": Kind("harness.train.stages:sft_stage", "2", ("sft", "data"), "#6"),
-    "rl": Kind("harness.train.stages:grpo_stage", "2", ("grpo", "grpo_overrides", "rl_multi", "data", "sandbox"), "#6"),
+    "base": Kind("harness.model.base_stage:base_stage", "4", ("base", "data"), "#2"),
+    "sft": Kind("harness.train.stages:sft_stage", "3", ("sft", "data"), "#6"),
+    "rl": Kind("harness.train.stages:grpo_stage", "3", ("grpo", "grpo_overrides", "rl_multi", "data", "sandbox"), "#6"),
     "merge": Kind("harness.merge.stages:merge_stage", "1", ("merge",), "#7"),
-    "opd": Kind("harness.train.stages:opd_stage", "2", ("opd", "data"), "#6"),
-    "eval": Kind("harness.eval.stages:eval_stage", "2", ("eval", "data", "sandbox"), "#12"),
+    "opd": Kind("harness.train.stages:opd_stage", "3", ("opd", "data"), "#6"),
+    "eval": Kind("harness.eval.stages:eval_stage", "3", ("eval", "data", "sandbox"), "#12"),
     "leaderboard": Kind("leaderboard.stages:leaderboard_stage", "1", ("eval",), "#12"),
     "analysis": Kind("harness.analysis.stages:analysis_stage", "1", ("eval",), "#7"),
     "report": Kind("harness.pipeline.report:report_stage", "1", ("eval",), "#8"),

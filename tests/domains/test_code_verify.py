@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from domains.code.micro import REDUCES
 from domains.code.verify import extract_code, verify_code, verify_code_many
 from domains.registry import get_domain
 from harness.errors import UserError
@@ -28,13 +29,26 @@ def sandbox():
 
 
 def test_micro_references_pass_and_mutants_fail(sandbox):
-    sft = get_domain("code").micro(0, 0, 40, 0).sft
+    sft = get_domain("code").micro(0, 0, 40, 0, teacher_error=0.0).sft
     good = [(ex, ex["meta"]["response"]) for ex in sft]
     bad = [(ex, ex["meta"]["response"].replace("return ", "return 1 + ", 1) if "list" != ex["meta"]["reduce"]
             else ex["meta"]["response"].replace("return ", "return [0] + ", 1)) for ex in sft]
     verdicts = verify_code_many(good + bad + [(sft[0], "no code at all ```")], sandbox)
     assert all(v.correct for v in verdicts[:40]), [v.details for v in verdicts[:40] if not v.correct][:3]
     assert not any(v.correct for v in verdicts[40:])
+
+
+def test_teacher_mistakes_are_off_by_one_and_mostly_caught(sandbox):
+    """The teacher's off-by-one boundary fails the tests (each problem's first test holds the boundary value)
+    unless the reduction hides it (the largest of ``x > 3`` is the largest of ``x >= 3``)."""
+    sft = get_domain("code").micro(0, 0, 200, 0, teacher_error=1.0).sft
+    wrong = [ex for ex in sft if ex["meta"].get("teacher_error")]
+    assert len(wrong) > 100 and all(ex["meta"]["reduce"] in REDUCES for ex in wrong)
+    verdicts = verify_code_many([(ex, ex["meta"]["response"]) for ex in wrong], sandbox)
+    caught = [not v.correct for v in verdicts]
+    assert sum(caught) / len(caught) > 0.65
+    hidden = [ex["meta"]["reduce"] for ex, c in zip(wrong, caught) if not c]
+    assert set(hidden) <= {"max", "min", "count", "sum", "list"} and hidden.count("max") + hidden.count("min") >= len(hidden) / 2
 
 
 def test_stdio_and_routing(sandbox):

@@ -49,7 +49,7 @@ def test_eval_split_independent_of_train_sizes(name):
 @pytest.mark.parametrize("name", ["math", "science", "general", "if"])
 def test_references_are_correct_and_mixed(name):
     dom = get_domain(name)
-    sft = dom.micro(0, 0, 150, 0).sft
+    sft = dom.micro(0, 0, 150, 0, **({} if name == "general" else {"teacher_error": 0.0})).sft
     for ex in sft:
         v = dom.verify(ex, ex["meta"]["response"])
         assert v.correct, (ex, v)
@@ -59,7 +59,7 @@ def test_references_are_correct_and_mixed(name):
 
 def test_code_references_pass_their_tests():
     # our own generated reference programs (trusted); model code only ever runs in the sandbox
-    for ex in get_domain("code").micro(0, 0, 150, 0).sft:
+    for ex in get_domain("code").micro(0, 0, 150, 0, teacher_error=0.0).sft:
         src = ex["meta"]["response"].split("```python\n")[1].split("```")[0]
         ns: dict = {}
         exec(src, ns)  # noqa: S102
@@ -94,7 +94,7 @@ def test_code_sft_shows_fewer_clauses_than_rl_and_eval_ask_for():
 
 def test_if_violations_fail():
     dom = get_domain("if")
-    for ex in dom.micro(0, 0, 60, 0).sft:
+    for ex in dom.micro(0, 0, 60, 0, teacher_error=0.0).sft:
         ids = ex["label"]["instruction_id_list"]
         resp = ex["meta"]["response"].split("</think>\n")[-1]
         if "change_case:english_lowercase" in ids:
@@ -106,7 +106,7 @@ def test_if_violations_fail():
 def test_knobs():
     m = get_domain("math").micro(0, 0, 40, 0, kinds=("linear",), worked_fraction=1.0)
     assert all(ex["meta"]["kind"] == "linear" and "\n" in ex["meta"]["response"] for ex in m.sft)
-    m = get_domain("math").micro(0, 0, 60, 0, worked_fraction=1.0)  # default: modular chains, one fact per line
+    m = get_domain("math").micro(0, 0, 60, 0, worked_fraction=1.0, teacher_error=0.0)  # default: modular chains
     for ex in m.sft:
         lines = ex["meta"]["response"].splitlines()
         assert ex["meta"]["kind"] in ("lastsum", "lastprod") and 3 <= len(lines) <= 5 and " -> " in lines[0]
@@ -122,3 +122,27 @@ def test_split_of_is_seed_free_and_balanced():
     splits = [split_of("math", ("k", i)) for i in range(4000)]
     share = {s: splits.count(s) / len(splits) for s in ("eval", "sft", "rl")}
     assert abs(share["eval"] - 0.15) < 0.03 and abs(share["rl"] - 0.45) < 0.04
+
+
+@pytest.mark.parametrize("name", ["math", "science", "code", "if"])
+def test_imperfect_teacher(name, tmp_path):
+    """A share of SFT references carries the domain's typical mistake; RL/eval problems do not depend on it."""
+    dom = get_domain(name)
+    noisy, clean = dom.micro(2, 80, 300, 40), dom.micro(2, 80, 300, 40, teacher_error=0.0)
+    assert (noisy.rl, noisy.eval) == (clean.rl, clean.eval)
+    assert [ex["messages"] for ex in noisy.sft] == [ex["messages"] for ex in clean.sft]
+    assert not any("mistake" in ex["meta"] or "teacher_error" in ex["meta"] for ex in noisy.rl + noisy.eval)
+    wrong = [ex for ex in noisy.sft if ex["meta"].get("teacher_error")]
+    has = [ex for ex in noisy.sft if "teacher_error" in ex["meta"]]
+    assert 0.3 < len(wrong) / len(has) < 0.5 and len(has) > 200
+    assert all("mistake" not in ex["meta"] for ex in noisy.sft)
+    by_id = {ex["id"]: ex for ex in clean.sft}
+    assert all(ex["meta"]["response"] != by_id[ex["id"]]["meta"]["response"] for ex in wrong)
+    assert all(ex["meta"] == {**by_id[ex["id"]]["meta"], "teacher_error": False}
+               for ex in has if ex not in wrong)
+    if name != "code":  # code's mistakes run in the sandbox: tests/domains/test_code_verify.py
+        assert not any(dom.verify(ex, ex["meta"]["response"]).correct for ex in wrong)
+    from harness.errors import UserError
+
+    with pytest.raises(UserError, match="teacher_error"):
+        dom.micro(0, 1, 1, 1, teacher_error=1.5)

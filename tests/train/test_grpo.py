@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from train_helpers import tiny_recipe
+from train_helpers import right, tiny_recipe
 
 from harness.train import data
 from harness.train.configs import grpo_args
@@ -25,7 +25,7 @@ def sandbox():
 def test_reward_routes_each_sample_to_its_domain_verifier(sandbox):
     """Reference responses score 1 under their own verifier; the same text under another domain's row scores 0."""
     r = tiny_recipe()
-    exs = [data.splits(r, d, 0).sft[0] for d in DOMAINS]
+    exs = [right(data.splits(r, d, 0).sft)[0] for d in DOMAINS]
     texts = [e["meta"]["response"] for e in exs]
     rows = [data.rl_row(e) for e in exs]
     logged: dict[str, float] = {}
@@ -40,7 +40,7 @@ def test_reward_routes_each_sample_to_its_domain_verifier(sandbox):
 
 
 def test_think_gate_zeroes_rewards_without_closing_think(sandbox):
-    e = data.splits(tiny_recipe(), "math", 0).sft[0]
+    e = right(data.splits(tiny_recipe(), "math", 0).sft)[0]
     gated = RoutedReward(data.verifier(), think_gate=True)
     assert gated.score([e], [e["meta"]["response"]]) == [0.0]
     assert gated.score([e], ["<think>x</think>" + e["meta"]["response"]]) == [1.0]

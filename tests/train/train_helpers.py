@@ -15,3 +15,8 @@ def tiny_recipe(**over):
     for k, v in over.items():
         base[k] = {**base.get(k, {}), **v} if isinstance(v, dict) else v
     return Recipe.model_validate(base)
+
+
+def right(examples):
+    """SFT examples whose reference is right (the micro teacher errs on a share of them)."""
+    return [e for e in examples if not e["meta"].get("teacher_error")]

@@ -34,6 +34,11 @@ def load_reward_file(tmp_path, recipe: Recipe, stage: str):
     return module, plan
 
 
+def right(examples):
+    """SFT examples whose reference is right (the micro teacher errs on a share of them)."""
+    return [e for e in examples if not e["meta"].get("teacher_error")]
+
+
 def _pools(recipe, shares):
     return {d: data.domain_examples(recipe, d, "sft") for d in shares}
 
@@ -47,7 +52,7 @@ def call_like_openrlhf(fn, queries, prompts, labels):
 
 
 def small(**over) -> Recipe:
-    d = {"name": "rw", "data": {k: {"rl": 8, "sft": 8, "eval": 4} for k in ("math", "code", "science", "if")},
+    d = {"name": "rw", "data": {k: {"rl": 8, "sft": 16, "eval": 4} for k in ("math", "code", "science", "if")},
          "rl_multi": {"steps": 1, "prompts_per_step": 8}, "grpo": {"steps": 1, "prompts_per_step": 4}}
     d.update(over)
     return Recipe.model_validate(d)
@@ -67,9 +72,9 @@ def score(module, examples, responses, end="<|im_end|>"):
 
 def test_math_rewards_with_real_verifier(tmp_path):
     module, _ = load_reward_file(tmp_path, small(), "rl-math")
-    exs = data.domain_examples(small(), "math", "sft")[:4]
-    right = [e["meta"]["response"] for e in exs]
-    outs = score(module, exs, right)
+    exs = right(data.domain_examples(small(), "math", "sft"))[:4]
+    refs = [e["meta"]["response"] for e in exs]
+    outs = score(module, exs, refs)
     assert [float(o["rewards"][0]) for o in outs] == [1.0] * 4
     assert all(float(o["extra_logs"]["math_share"][0]) == 1.0 for o in outs)
     wrong = score(module, exs, ["\\boxed{" + str(10**9 + i) + "}" for i in range(4)])
@@ -80,7 +85,7 @@ def test_math_rewards_with_real_verifier(tmp_path):
 def test_think_gate_and_bad_labels(tmp_path):
     r = small(grpo={"steps": 1, "prompts_per_step": 4, "think_gate": True})
     module, _ = load_reward_file(tmp_path, r, "rl-math")
-    ex = data.domain_examples(r, "math", "sft")[0]
+    ex = right(data.domain_examples(r, "math", "sft"))[0]
     resp = ex["meta"]["response"]
     gated = score(module, [ex, ex], ["<think>ok</think>" + resp, resp])
     assert [float(o["rewards"][0]) for o in gated] == [1.0, 0.0]
@@ -107,10 +112,10 @@ def test_multi_task_routes_each_sample_to_its_domain(tmp_path):
     r = small(sandbox={"backend": "bwrap", "workers": 2})
     module, _ = load_reward_file(tmp_path, r, "rl-multi")
     exs = [stdio_example(0), stdio_example(1)]
-    exs += [e for d in ("math", "science", "if", "code") for e in data.domain_examples(r, d, "sft")[:2]]
+    exs += [e for d in ("math", "science", "if", "code") for e in right(data.domain_examples(r, d, "sft"))[:2]]
     refs = [e["meta"]["response"] for e in exs]
-    right = [float(o["rewards"][0]) for o in score(module, exs, refs)]
-    assert right[:8] == [1.0] * 8  # reference answers of stdio code, math, science, IF
+    ok = [float(o["rewards"][0]) for o in score(module, exs, refs)]
+    assert ok[:8] == [1.0] * 8  # reference answers of stdio code, math, science, IF
     shares = {d: sum(float(o["extra_logs"][f"{d}_share"][0]) for o in score(module, exs[:2], refs[:2]))
               for d in ("math", "code", "science", "if")}
     assert shares == {"math": 0, "code": 2, "science": 0, "if": 0}
@@ -120,7 +125,7 @@ def test_multi_task_routes_each_sample_to_its_domain(tmp_path):
     with get_sandbox("bwrap", limits=Limits(), workers=2) as sb:
         want = [registry.get_domain(e["domain"]).verify(e, c, sandbox=sb).reward for e, c in zip(exs, swapped, strict=True)]
         want_ref = [registry.get_domain(e["domain"]).verify(e, c, sandbox=sb).reward for e, c in zip(exs, refs, strict=True)]
-    assert got == want and right == want_ref
+    assert got == want and ok == want_ref
     assert sum(got) < len(got) / 2  # other domains' answers mostly fail: the label, not the text, routes
 
 
@@ -160,7 +165,7 @@ def test_release_executor_loads_and_calls_the_reward_file(tmp_path, release_exec
 
     r = small()
     module, plan = load_reward_file(tmp_path, r, "rl-math")
-    exs = data.domain_examples(r, "math", "sft")[:3]
+    exs = right(data.domain_examples(r, "math", "sft"))[:3]
     tok = train_tokenizer([e["messages"][-1]["content"] + e["meta"]["response"] for e in exs], vocab_size=300)
     executor = release_executor(str(plan.reward_file))
     for e in exs:

@@ -47,8 +47,8 @@ def test_teacher_mistakes_are_off_by_one_and_mostly_caught(sandbox):
     verdicts = verify_code_many([(ex, ex["meta"]["response"]) for ex in wrong], sandbox)
     caught = [not v.correct for v in verdicts]
     assert sum(caught) / len(caught) > 0.65
-    hidden = [ex["meta"]["reduce"] for ex, c in zip(wrong, caught) if not c]
-    assert set(hidden) <= {"max", "min", "count", "sum", "list"} and hidden.count("max") + hidden.count("min") >= len(hidden) / 2
+    hidden = [ex["meta"]["reduce"] for ex, c in zip(wrong, caught, strict=True) if not c]
+    assert hidden.count("max") + hidden.count("min") >= len(hidden) / 2, hidden
 
 
 def test_stdio_and_routing(sandbox):

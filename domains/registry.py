@@ -60,14 +60,13 @@ def verifier_versions() -> dict[str, str]:
 
 def micro_corpus(seed: int, n: int, *, domains: tuple[str, ...] | None = None) -> list[str]:
     """``n`` raw texts across the domains (prompt + reference response of SFT-split problems, every sentence
-    of the general domain's fact world, and the one-step arithmetic facts the micro tasks use) for training the micro tokenizer and pretraining the base.
+    of the general domain's fact world) for training the micro tokenizer and pretraining the base.
     Eval-split problems never appear; the general world's facts all do (that is what pretraining teaches)."""
     from domains.general.micro import world_texts
-    from domains.math.micro import arithmetic_facts
 
     names = domains or tuple(DOMAINS)
     per = max(1, min(n // len(names), 500))  # the smallest SFT split (science) holds ~560 problems
-    texts = [*world_texts(), *(t for r in range(16) for t in arithmetic_facts(seed * 10 + r))]
+    texts = list(world_texts())
     for name in names:
         for ex in get_domain(name).micro(seed, 0, per, 0).sft:
             texts.append(f"{ex['messages'][0]['content']}\n{ex['meta']['response']}")

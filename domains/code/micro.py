@@ -44,15 +44,16 @@ def _map(rng: random.Random) -> Map:
     }[kind]
 
 
-# the teacher's mistake: an off-by-one boundary (even/odd filters have none)
-OFF_BY_ONE: dict[str, str] = {" > ": " >= ", " < ": " <= ", " >= ": " > ", " <= ": " < "}
+# the teacher's mistake: an off-by-one boundary, or the parity flipped
+OFF_BY_ONE: dict[str, str] = {" > ": " >= ", " < ": " <= ", " >= ": " > ", " <= ": " < ",
+                              " == 0": " == 1", " == 1": " == 0"}
 
 
-def _off_by_one(predicate: str) -> str | None:
+def _off_by_one(predicate: str) -> str:
     for right, wrong in OFF_BY_ONE.items():
         if right in predicate:
             return predicate.replace(right, wrong)
-    return None
+    raise ValueError(f"no mistake for the filter {predicate!r}")
 
 
 REDUCES: dict[str, tuple[str, str, Callable[[list[int]], object]]] = {
@@ -80,14 +81,14 @@ def _program(filt: Filter, maps: list[Map], reduce: str, worked: bool) -> str:
 
 
 def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n_tests: int = 4,
-          list_len: tuple[int, int] = (3, 6), worked_fraction: float = 0.4, sft_max_maps: int = 1,
+          list_len: tuple[int, int] = (3, 6), worked_fraction: float = 0.4, sft_max_maps: int = 2,
           teacher_error: float = TEACHER_ERROR) -> MicroSplits:
     """Deterministic splits from ``seed``; each problem carries ``n_tests`` functional tests of ``f``.
 
     SFT references use at most ``sft_max_maps`` map clauses while RL and eval problems use up to ``max_maps``:
     a micro model copies one spec clause per code construct perfectly after SFT, so the room left for RL is
     composing more clauses than it was shown (measured: with every composition in SFT, SFT scored 1.0).
-    ``teacher_error`` of the SFT references with a comparison filter get its boundary wrong (``>`` for ``>=``)."""
+    ``teacher_error`` of the SFT references get the filter's boundary wrong (``>`` for ``>=``) or flip its parity."""
 
     def sample(rng: random.Random) -> tuple[tuple, tuple, Example]:
         filt = _filter(rng)
@@ -96,7 +97,7 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n
         clauses = [f"keep the items {filt[0]}", *[m[0] for m in maps], REDUCES[reduce][0]]
         prompt = f"Write f(xs): {', '.join(clauses)}."
         tests = []
-        boundary = int(filt[1].split()[-1]) if _off_by_one(filt[1]) else None
+        boundary = None if "%" in filt[1] else int(filt[1].split()[-1])
         for _ in range(100 * n_tests):
             if len(tests) == n_tests:
                 break
@@ -111,8 +112,7 @@ def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_maps: int = 2, n
             tests.append({"input": json.dumps(xs), "output": json.dumps(REDUCES[reduce][2](ys))})
         worked = rng.random() < worked_fraction
         response = f"{FENCE}python\n{_program(filt, maps, reduce, worked)}\n{FENCE}"
-        wrong = _off_by_one(filt[1])
-        mistake = None if wrong is None else response.replace(f"if {filt[1]}", f"if {wrong}")
+        mistake = response.replace(f"if {filt[1]}", f"if {_off_by_one(filt[1])}")
         label = {"format": "functional", "fn_name": "f", "tests": tests}
         key = (prompt,)
         return key, key, example(prompt, label, response, worked=worked, n_maps=len(maps), reduce=reduce,

@@ -1,15 +1,17 @@
-"""Micro math: chains of modular arithmetic (by default), or plain multi-step arithmetic, in ``\\boxed{}``.
+"""Micro math: counting the items with a property (by default), modular chains or plain arithmetic, in ``\\boxed{}``.
 
-``Compute the last digit of 7+5+9+4.`` → worked: ``7+5 -> 2`` / ``2+9 -> 1`` / ``1+4 -> 5`` / ``\\boxed{5}``. The
-SFT references mix direct answers (``\\boxed{5}``) with worked ones (one step per line, then the box). Each worked
-step is one of 81 facts of a table, while the direct answer needs the whole chain at once, so working pays; an
-SFT model answers mostly directly and is often wrong, and RL can discover that working pays and sharpen the
-steps (the mechanism of ../shared/notes/micro-rl-on-cpu.md; the classic chain-of-thought case of modular sums).
+``How many of 9, 4, 6, 3 are even?`` → worked: ``9: no -> 0`` / ``4: yes -> 1`` / ``6: yes -> 2`` / ``3: no -> 2``
+/ ``\\boxed{2}``. The SFT references mix direct answers (``\\boxed{2}``) with worked ones (one item per line with a
+running count); the imperfect teacher's mistake is to stop one item early (``domains/micro_common.py``). Each
+worked step is a property of one digit (even, odd, equal to k) and a successor, so what RL can improve is the
+procedure (going through every item, working it out), not arithmetic the model never learnt.
 
-Why modular by default: with plain sums, products and small equations (the kinds ``sum``, ``muladd``,
-``linear``, still available) the ~1 M-parameter model did not learn the one-step facts within the CPU budget
-(``2*9=23``, ``36+4=33``), so worked answers were no more accurate than direct ones and GRPO gained nothing on
-math (measured: -0.015 [-0.062, +0.035] Avg@4 vs SFT, 200 problems).
+Why, measured on the ~1 M-parameter micro model (seed 1) within the CPU budget: it copies items and counts on
+(successor) ~100% right, but comparing two digits (``greater than k``: kinds ``countgt``/``countlt``) stayed at
+chance (51%); the 180 facts of mod-10 sums and products (``lastsum``/``lastprod``, ``Compute the last digit of
+7+5+9+4.``) taught in pretraining (~30% of the corpus) came out 27% right, so worked steps were as wrong as direct
+answers and GRPO gained +0.5 points on math. Plain sums, products and small equations (``sum``, ``muladd``,
+``linear``) fail the same way. Those kinds remain as knobs.
 """
 
 from __future__ import annotations
@@ -61,29 +63,40 @@ def _last(op: str, word: str):
     return draw
 
 
+# relation -> (phrase, needs a k, holds(x, k))
+_COUNT: dict[str, tuple[str, bool, Callable[[int, int], bool]]] = {
+    "even": ("even", False, lambda x, k: x % 2 == 0), "odd": ("odd", False, lambda x, k: x % 2 == 1),
+    "eq": ("equal to", True, lambda x, k: x == k),
+    "gt": ("greater than", True, lambda x, k: x > k), "lt": ("less than", True, lambda x, k: x < k),
+}
+
+
+def _count(rel: str):
+    def draw(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
+        phrase, with_k, holds = _COUNT[rel]
+        k = rng.randint(1, hi - 1) if with_k else 0
+        xs = [rng.randint(0, hi) for _ in range(rng.randint(4, 6))]
+        if rel == "eq":  # about half the items match, so counts spread like the parity kinds'
+            xs = [k if rng.random() < 0.4 else x for x in xs]
+        steps, n = [], 0
+        for x in xs:
+            n += holds(x, k)
+            steps.append(f"{x}: {'yes' if holds(x, k) else 'no'} -> {n}")
+        prompt = f"How many of {', '.join(map(str, xs))} are {phrase}{f' {k}' if with_k else ''}?"
+        return (f"count{rel}", k, *xs), (prompt, steps, n)
+
+    return draw
+
+
 KINDS: dict[str, Callable[[random.Random, int], tuple[tuple, Problem]]] = {
+    **{f"count{rel}": _count(rel) for rel in _COUNT},
     "lastsum": _last("+", "sum"), "lastprod": _last("*", "prod"), "sum": _sum, "muladd": _muladd, "linear": _linear,
 }
-MOD_FACTS = [f"{a}{op}{b} -> {step(a, b)}" for op, step in _MOD_STEP.items() for a in range(10) for b in range(1, 10)]
 
-
-def arithmetic_facts(seed: int, per_text: int = 6) -> list[str]:
-    """The one-step facts the micro tasks are built from — the modular steps of math (twice: they are the
-    math domain's whole knowledge) and the products and quotients of science — a few per text, for the micro
-    base model's pretraining corpus: what a real base model brings to RL is knowledge, and at ~1 M parameters
-    arithmetic has to be taught there or SFT spends its whole budget on it (measured: with only the facts of
-    the SFT references, worked steps were as wrong as direct answers)."""
-    facts = [*MOD_FACTS, *MOD_FACTS]
-    facts += [f"{a}*{b}={a * b}" for a in range(2, 13) for b in range(2, 10)]
-    facts += [f"{a * b}/{b}={a}" for a in range(2, 13) for b in range(2, 10)]
-    random.Random(f"facts|{seed}").shuffle(facts)
-    return ["\n".join(facts[i:i + per_text]) for i in range(0, len(facts), per_text)]
-
-
-def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("lastsum", "lastprod"),
+def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("counteven", "countodd", "counteq"),
           max_operand: int = 9, worked_fraction: float = 0.4, teacher_error: float = TEACHER_ERROR) -> MicroSplits:
     """Deterministic splits from ``seed``; ``worked_fraction`` of SFT references show their steps, and
-    ``teacher_error`` of them (modular chains) stop one step early, the teacher's typical mistake."""
+    ``teacher_error`` of them (counting and modular chains) stop one step early where that changes the answer."""
     from harness.errors import unknown
 
     for k in kinds:

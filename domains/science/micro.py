@@ -1,11 +1,12 @@
 """Micro science: apply a physical law to two given quantities and answer with the value *and its unit*.
 
-``A force of 19 N pushes a box 5 m. How much work is done?`` → ``Answer: 95 J``. The skill specific to the domain
-is knowing the law: which operation relates the givens and which unit the result carries (a right number with a
-wrong unit scores 0); the arithmetic is shared with math, so transfer between the two domains is expected, as in
-the paper. Worked SFT references state the law and the computation before the answer; direct ones answer
-straight away. The label is ``{"exact": "95 J"}``, the verifier's normalised exact match (as for HLE's short
-answers).
+``A force of 19 N pushes a box 100 m. How much work is done?`` → ``Answer: 1900 J``. The skill specific to the
+domain is knowing the law: which operation relates the givens and which unit the result carries (a right number
+with a wrong unit scores 0, and the imperfect teacher's mistake is a confused unit). The second quantity is 10
+or 100, so the arithmetic is shifting zeros: measured on the ~1 M-parameter micro model, with products of table
+facts (``7*9``) the seed-1 SFT model answered ~10% right and its GRPO rewards stayed at ~0.05. Worked SFT
+references state the law and the computation before the answer; direct ones answer straight away. The label is
+``{"exact": "1900 J"}``, the verifier's normalised exact match (as for HLE's short answers).
 
 Why not multiple choice (GPQA's format, which the science verifier also scores): measured on the ~1 M-parameter
 micro model, picking the letter of the matching choice stayed at chance (0.25 Avg@4 on 100 problems) after three
@@ -46,17 +47,18 @@ CONFUSED_UNIT: dict[str, str] = {
 }
 
 
-def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 12, max_b: int = 9,
+def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, max_a: int = 60, factors: tuple[int, ...] = (10, 100),
           worked_fraction: float = 0.4, teacher_error: float = TEACHER_ERROR) -> MicroSplits:
-    """Deterministic splits from ``seed``; divisions are constructed to come out whole. The problem space
-    holds ``len(LAWS) * (max_a - 1) * (max_b - 1)`` problems (1,408 by default), 15% of them for eval.
+    """Deterministic splits from ``seed``; the second quantity is one of ``factors`` and divisions are
+    constructed to come out whole. The problem space holds ``len(LAWS) * (max_a - 1) * len(factors)`` problems
+    (1,888 by default), 15% of them for eval.
     ``teacher_error`` of the SFT references give the right number with a confused unit (``CONFUSED_UNIT``)."""
     names = sorted(LAWS)
 
     def sample(rng: random.Random) -> tuple[tuple, tuple, Example]:
         name = names[rng.randrange(len(names))]
         template, law, op, unit = LAWS[name]
-        a, b = rng.randint(2, max_a), rng.randint(2, max_b)
+        a, b = rng.randint(2, max_a), factors[rng.randrange(len(factors))]
         if op == "/":
             a = a * b  # whole quotient: a/b = the original a
             value = a // b

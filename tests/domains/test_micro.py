@@ -84,11 +84,11 @@ def test_wrong_answers_fail(name):
         assert not dom.verify(ex, wrong).correct
 
 
-def test_code_sft_shows_fewer_clauses_than_rl_and_eval_ask_for():
-    s = get_domain("code").micro(0, 300, 300, 100)
+def test_code_sft_may_show_fewer_clauses_than_rl_and_eval_ask_for():
+    s = get_domain("code").micro(0, 300, 300, 100, sft_max_maps=1)
     assert max(ex["meta"]["n_maps"] for ex in s.sft) <= 1
     assert max(ex["meta"]["n_maps"] for ex in s.rl) == 2 and max(ex["meta"]["n_maps"] for ex in s.eval) == 2
-    wide = get_domain("code").micro(0, 0, 300, 0, sft_max_maps=2).sft
+    wide = get_domain("code").micro(0, 0, 300, 0).sft  # default: SFT covers every composition
     assert max(ex["meta"]["n_maps"] for ex in wide) == 2
 
 
@@ -106,16 +106,21 @@ def test_if_violations_fail():
 def test_knobs():
     m = get_domain("math").micro(0, 0, 40, 0, kinds=("linear",), worked_fraction=1.0)
     assert all(ex["meta"]["kind"] == "linear" and "\n" in ex["meta"]["response"] for ex in m.sft)
-    m = get_domain("math").micro(0, 0, 60, 0, worked_fraction=1.0, teacher_error=0.0)  # default: modular chains
+    m = get_domain("math").micro(0, 0, 60, 0, worked_fraction=1.0, teacher_error=0.0)  # default: counting (even, odd, equal to k)
     for ex in m.sft:
         lines = ex["meta"]["response"].splitlines()
-        assert ex["meta"]["kind"] in ("lastsum", "lastprod") and 3 <= len(lines) <= 5 and " -> " in lines[0]
+        xs = ex["messages"][0]["content"].split(" of ")[1].split(" are ")[0].split(", ")
+        assert ex["meta"]["kind"] in ("counteven", "countodd", "counteq") and len(lines) == len(xs) + 1
+        assert [ln.split(":")[0] for ln in lines[:-1]] == xs and lines[-1] == f"\\boxed{{{ex['label']}}}"
+        assert lines[-2].endswith(f"-> {ex['label']}")
+    m = get_domain("math").micro(0, 0, 60, 0, kinds=("lastsum",), worked_fraction=1.0, teacher_error=0.0)
+    assert all(3 <= len(ex["meta"]["response"].splitlines()) <= 5 for ex in m.sft)
     from harness.errors import UserError
 
     with pytest.raises(UserError, match="did you mean 'lastsum'"):
         get_domain("math").micro(0, 1, 1, 1, kinds=("lastsun",))
     with pytest.raises(UserError, match="too small"):
-        get_domain("science").micro(0, 50, 0, 0, max_a=2, max_b=2)
+        get_domain("science").micro(0, 50, 0, 0, max_a=2, factors=(10,))
 
 
 def test_split_of_is_seed_free_and_balanced():
@@ -134,7 +139,7 @@ def test_imperfect_teacher(name, tmp_path):
     assert not any("mistake" in ex["meta"] or "teacher_error" in ex["meta"] for ex in noisy.rl + noisy.eval)
     wrong = [ex for ex in noisy.sft if ex["meta"].get("teacher_error")]
     has = [ex for ex in noisy.sft if "teacher_error" in ex["meta"]]
-    assert 0.3 < len(wrong) / len(has) < 0.5 and len(has) > 200
+    assert 0.3 < len(wrong) / len(has) < 0.5 and len(has) > 120  # math: only where the last item counts
     assert all("mistake" not in ex["meta"] for ex in noisy.sft)
     by_id = {ex["id"]: ex for ex in clean.sft}
     assert all(ex["meta"]["response"] != by_id[ex["id"]]["meta"]["response"] for ex in wrong)

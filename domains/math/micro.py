@@ -1,17 +1,19 @@
-"""Micro math: counting the items with a property (by default), modular chains or plain arithmetic, in ``\\boxed{}``.
+"""Micro math: running sums of small numbers (by default), counting, modular chains or plain arithmetic, in ``\\boxed{}``.
 
-``How many of 9, 4, 6, 3 are even?`` → worked: ``9: no -> 0`` / ``4: yes -> 1`` / ``6: yes -> 2`` / ``3: no -> 2``
-/ ``\\boxed{2}``. The SFT references mix direct answers (``\\boxed{2}``) with worked ones (one item per line with a
-running count); the imperfect teacher's mistake is to stop one item early (``domains/micro_common.py``). Each
-worked step is a property of one digit (even, odd, equal to k) and a successor, so what RL can improve is the
-procedure (going through every item, working it out), not arithmetic the model never learnt.
+``Add up 1, 2, 0, 2, 2.`` → worked: ``1 -> 1`` / ``2 -> 3`` / ``0 -> 3`` / ``2 -> 5`` / ``2 -> 7`` / ``\\boxed{7}``.
+The SFT references work it out (one item per line with the running sum; ``worked_fraction`` < 1 mixes in direct
+answers, ``\\boxed{7}``); the imperfect teacher's mistake is to stop one item early
+(``domains/micro_common.py``), so what RL can improve is the procedure (adding every item), on arithmetic the
+model has learnt.
 
-Why, measured on the ~1 M-parameter micro model (seed 1) within the CPU budget: it copies items and counts on
-(successor) ~100% right, but comparing two digits (``greater than k``: kinds ``countgt``/``countlt``) stayed at
-chance (51%); the 180 facts of mod-10 sums and products (``lastsum``/``lastprod``, ``Compute the last digit of
-7+5+9+4.``) taught in pretraining (~30% of the corpus) came out 27% right, so worked steps were as wrong as direct
-answers and GRPO gained +0.5 points on math. Plain sums, products and small equations (``sum``, ``muladd``,
-``linear``) fail the same way. Those kinds remain as knobs.
+Why this task, measured on the ~1 M-parameter micro model (seed 1) within the CPU budget: training on worked
+running sums alone (items 0-3, sums <= 9) takes the result digits from 8% to 99.8% (teacher-forced) in 150 steps
+of 32 from the base model. Every other kind stalled: a per-item property (``counteven``/``countodd``/``counteq``,
+``How many of 9, 4, 6, 3 are even?`` worked as ``9: no -> 0`` ...) stayed at chance (50-52% yes/no) after the
+four-domain SFT and after 150 focused steps; comparing two digits (``countgt``/``countlt``) likewise (51%); the
+180 facts of mod-10 sums and products (``lastsum``/``lastprod``, ``Compute the last digit of 7+5+9+4.``) taught
+in pretraining came out 27% right, so worked steps were as wrong as direct answers and GRPO gained +0.5 points.
+Plain sums, products and small equations (``sum``, ``muladd``, ``linear``) fail the same way. They remain as knobs.
 """
 
 from __future__ import annotations
@@ -88,15 +90,29 @@ def _count(rel: str):
     return draw
 
 
+def _addup(rng: random.Random, hi: int) -> tuple[tuple, Problem]:
+    while True:
+        xs = [rng.randint(0, 3) for _ in range(rng.randint(4, 6))]
+        if sum(xs) <= hi:
+            break
+    steps, n = [], 0
+    for x in xs:
+        n += x
+        steps.append(f"{x} -> {n}")
+    return ("addup", *xs), (f"Add up {', '.join(map(str, xs))}.", steps, n)
+
+
 KINDS: dict[str, Callable[[random.Random, int], tuple[tuple, Problem]]] = {
+    "addup": _addup,
     **{f"count{rel}": _count(rel) for rel in _COUNT},
     "lastsum": _last("+", "sum"), "lastprod": _last("*", "prod"), "sum": _sum, "muladd": _muladd, "linear": _linear,
 }
 
-def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("counteven", "countodd", "counteq"),
-          max_operand: int = 9, worked_fraction: float = 0.4, teacher_error: float = TEACHER_ERROR) -> MicroSplits:
+def micro(seed: int, n_rl: int, n_sft: int, n_eval: int, *, kinds: tuple[str, ...] = ("addup",),
+          max_operand: int = 9, worked_fraction: float = 1.0, teacher_error: float = TEACHER_ERROR) -> MicroSplits:
     """Deterministic splits from ``seed``; ``worked_fraction`` of SFT references show their steps, and
-    ``teacher_error`` of them (counting and modular chains) stop one step early where that changes the answer."""
+    ``teacher_error`` of them (running sums, counting, modular chains) stop one step early where that changes
+    the answer."""
     from harness.errors import unknown
 
     for k in kinds:

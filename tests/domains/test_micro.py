@@ -54,7 +54,7 @@ def test_references_are_correct_and_mixed(name):
         v = dom.verify(ex, ex["meta"]["response"])
         assert v.correct, (ex, v)
     worked = sum(ex["meta"]["worked"] for ex in sft) / len(sft)
-    assert 0.2 < worked < 0.6
+    assert worked == 1.0 if name == "math" else 0.2 < worked < 0.6  # math: every reference works it out
 
 
 def test_code_references_pass_their_tests():
@@ -106,13 +106,15 @@ def test_if_violations_fail():
 def test_knobs():
     m = get_domain("math").micro(0, 0, 40, 0, kinds=("linear",), worked_fraction=1.0)
     assert all(ex["meta"]["kind"] == "linear" and "\n" in ex["meta"]["response"] for ex in m.sft)
-    m = get_domain("math").micro(0, 0, 60, 0, worked_fraction=1.0, teacher_error=0.0)  # default: counting (even, odd, equal to k)
+    m = get_domain("math").micro(0, 0, 60, 0, teacher_error=0.0)  # default: running sums, every one worked
     for ex in m.sft:
         lines = ex["meta"]["response"].splitlines()
-        xs = ex["messages"][0]["content"].split(" of ")[1].split(" are ")[0].split(", ")
-        assert ex["meta"]["kind"] in ("counteven", "countodd", "counteq") and len(lines) == len(xs) + 1
-        assert [ln.split(":")[0] for ln in lines[:-1]] == xs and lines[-1] == f"\\boxed{{{ex['label']}}}"
-        assert lines[-2].endswith(f"-> {ex['label']}")
+        xs = ex["messages"][0]["content"].removeprefix("Add up ").rstrip(".").split(", ")
+        assert ex["meta"]["kind"] == "addup" and len(lines) == len(xs) + 1 and 4 <= len(xs) <= 6
+        assert [ln.split(" -> ")[0] for ln in lines[:-1]] == xs and lines[-1] == f"\\boxed{{{ex['label']}}}"
+        assert int(lines[-2].split(" -> ")[1]) == sum(map(int, xs)) == int(ex["label"]) <= 9
+    m = get_domain("math").micro(0, 0, 60, 0, kinds=("counteven",), teacher_error=0.0)
+    assert all(ex["meta"]["response"].splitlines()[0].split(": ")[1].split(" ->")[0] in ("yes", "no") for ex in m.sft)
     m = get_domain("math").micro(0, 0, 60, 0, kinds=("lastsum",), worked_fraction=1.0, teacher_error=0.0)
     assert all(3 <= len(ex["meta"]["response"].splitlines()) <= 5 for ex in m.sft)
     from harness.errors import UserError

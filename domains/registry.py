@@ -65,7 +65,7 @@ def micro_corpus(seed: int, n: int, *, domains: tuple[str, ...] | None = None) -
     from domains.general.micro import world_texts
 
     names = domains or tuple(DOMAINS)
-    per = max(1, min(n // len(names), 500))  # the smallest SFT split (science) holds ~560 problems
+    per = max(1, min(n // len(names), 500))  # the smallest SFT split (science) holds ~750 problems
     texts = list(world_texts())
     for name in names:
         for ex in get_domain(name).micro(seed, 0, per, 0).sft:

@@ -37,7 +37,8 @@ answers() {  # does an engine answer at $1? (docker CLI from docker.io; else cur
   fi
 }
 
-python_ok() { "$PYTHON" -c "import docker, harness.sandbox.image" >/dev/null 2>&1; }
+# the whole CLI must import (every command module and its dependencies), not only the sandbox's
+python_ok() { "$PYTHON" -c "import docker, harness.sandbox.image; from harness.cli import build_parser; build_parser()" >/dev/null 2>&1; }
 
 HOST=""
 for cand in "${DOCKER_HOST:-}" "unix://$SOCK" "unix:///var/run/docker.sock"; do

@@ -112,7 +112,7 @@ class Watcher:
 
     def _poll(self):
         while not self.stop.is_set():
-            for c in self.client.containers.list(all=True, filters={"label": LABEL}):
+            for c in self.client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True):
                 self.seen.setdefault(c.id, c.attrs)
             time.sleep(0.1)
 
@@ -153,7 +153,7 @@ def test_isolated_eval_equals_local_and_is_contained(client, image, model, tmp_p
     events = client.events(since=since, until=int(time.time()) + 1, decode=True,
                            filters={"type": "container", "label": LABEL})
     assert "destroy" in [e["Action"] for e in events if e.get("id") == cid]
-    assert client.containers.list(all=True, filters={"id": cid}) == []
+    assert client.containers.list(all=True, filters={"id": cid}, ignore_removed=True) == []
 
     # the same command, un-isolated
     proc = mixmerge("eval", "--model", str(model), *ARGS, "--out", str(local))

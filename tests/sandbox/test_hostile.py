@@ -145,7 +145,8 @@ def leftover(backend: str, idents: list[str]) -> list[str]:
     if backend == "docker":
         from harness.sandbox.docker_backend import docker_client
 
-        present = {c.id for c in docker_client().containers.list(all=True)}
+        # a container removed between listing and inspecting is gone, not an error
+        present = {c.id for c in docker_client().containers.list(all=True, ignore_removed=True)}
         return [i for i in idents if i in present]
     alive = []
     for pid in map(int, idents):

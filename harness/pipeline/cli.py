@@ -25,7 +25,7 @@ def gpu_backend_stages(recipe: Recipe, stages: list[Stage]) -> list[Stage]:
     out = []
     for s in stages:
         if (s.kind == "sft" and recipe.sft.backend == "openrlhf") or (
-            s.kind == "rl" and (recipe.rl_multi if s.param == "multi" else recipe.grpo_for(s.param)).backend == "openrlhf"
+            s.kind in ("rl", "rl-multi") and (recipe.rl_multi if s.param == "multi" else recipe.grpo_for(s.param)).backend == "openrlhf"
         ):
             out.append(s)
     return out

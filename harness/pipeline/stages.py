@@ -25,7 +25,9 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "base": Kind("harness.model.base_stage:base_stage", "4", ("base", "data"), "#2"),
     "sft": Kind("harness.train.stages:sft_stage", "3", ("sft", "data"), "#6"),
-    "rl": Kind("harness.train.stages:grpo_stage", "3", ("grpo", "grpo_overrides", "rl_multi", "data", "sandbox"), "#6"),
+    "rl": Kind("harness.train.stages:grpo_stage", "3", ("grpo", "grpo_overrides", "data", "sandbox"), "#6"),
+    # multi-task GRPO reads its own section only: changing it must not retrain the four single-domain models
+    "rl-multi": Kind("harness.train.stages:grpo_stage", "3", ("rl_multi", "data", "sandbox"), "#6"),
     "merge": Kind("harness.merge.stages:merge_stage", "1", ("merge",), "#7"),
     "opd": Kind("harness.train.stages:opd_stage", "3", ("opd", "data"), "#6"),
     "eval": Kind("harness.eval.stages:eval_stage", "3", ("eval", "data", "sandbox"), "#12"),
@@ -69,7 +71,7 @@ def plan(recipe: Recipe) -> list[Stage]:
     merges = [f"merge-{MERGE_STAGE[m]}" for m in recipe.merge.methods]
     stages = [Stage("base", "base", None, ()), Stage("sft", "sft", None, ("base",))]
     stages += [Stage(f"rl-{d}", "rl", d, ("sft",)) for d in DOMAINS]
-    stages.append(Stage("rl-multi", "rl", "multi", ("sft",)))
+    stages.append(Stage("rl-multi", "rl-multi", "multi", ("sft",)))
     stages += [Stage(m, "merge", m.removeprefix("merge-"), ("sft", *rl)) for m in merges]
     stages.append(Stage("opd-multi", "opd", "multi", ("sft", *rl)))
     variants = ["base", "sft", *rl, "rl-multi", *merges, "opd-multi"]

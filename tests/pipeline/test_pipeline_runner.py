@@ -75,6 +75,16 @@ def test_recipe_change_reruns_only_affected_stages(fake_env, tmp_path):
     assert [o.state for o in r2.run(until="rl-math")] == ["cached", "cached", "done"]
 
 
+def test_multi_task_settings_retrain_only_the_multi_task_model(fake_env, tmp_path):
+    Runner(Recipe(name="t"), tmp_path / "runs", echo=lambda *a: None).run(until="rl-multi")
+    Runner(Recipe(name="t"), tmp_path / "runs", echo=lambda *a: None).run(until="rl-math")
+    r2 = Runner(Recipe(name="t", rl_multi={"steps": 7}), tmp_path / "runs", echo=lambda *a: None)
+    assert [o.state for o in r2.run(until="rl-math")] == ["cached", "cached", "cached"]
+    assert [o.state for o in r2.run(until="rl-multi")] == ["cached", "cached", "done"]
+    r3 = Runner(Recipe(name="t", rl_multi={"steps": 7}, grpo={"steps": 7}), tmp_path / "runs", echo=lambda *a: None)
+    assert [o.state for o in r3.run(until="rl-multi")] == ["cached", "cached", "cached"]
+
+
 def test_force_rebuilds_stage_and_invalidates_downstream(fake_env, tmp_path):
     r = Runner(Recipe(name="t"), tmp_path / "runs", echo=lambda *a: None)
     r.run(until="rl-math")

@@ -22,13 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def gpu_backend_stages(recipe: Recipe, stages: list[Stage]) -> list[Stage]:
-    out = []
-    for s in stages:
-        if (s.kind == "sft" and recipe.sft.backend == "openrlhf") or (
-            s.kind in ("rl", "rl-multi") and (recipe.rl_multi if s.param == "multi" else recipe.grpo_for(s.param)).backend == "openrlhf"
-        ):
-            out.append(s)
-    return out
+    from harness.train.cli import backend_of  # the recipe section each training stage reads its backend from
+
+    return [s for s in stages if s.kind in ("sft", "rl", "rl-multi") and backend_of(recipe, s.name) == "openrlhf"]
 
 
 def launch_text(recipe: Recipe, stage: Stage, run_root: Path) -> str:

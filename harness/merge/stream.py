@@ -254,13 +254,13 @@ def _sce(t: _Tensor, n: int, topk: float, deltas, write) -> None:
 
 def stream_merge(method: str, base: Path, models: list[Path], out: Path, *, weights: list[float],
                  density: float | None, lambda_: float, select_topk: float, seed: int, dtype: str,
-                 out_dtype: str | None, shard_bytes: int, block_elems: int = BLOCK_ELEMS) -> int:
+                 out_dtype: str | None, shard_bytes: int, block_elems: int | None = None) -> int:
     """Merge into the (existing, empty) directory ``out``; returns the number of shards written."""
     bidx, midx = tensor_index(base), [tensor_index(m) for m in models]
     cd = TORCH_DTYPES[dtype]
     writer = StreamWriter(out, [(k, v.shape) for k, v in bidx.items()], TORCH_DTYPES[out_dtype or dtype], shard_bytes)
     for name in bidx:
-        t = _Tensor(name, bidx, midx, cd, block_elems)
+        t = _Tensor(name, bidx, midx, cd, block_elems or BLOCK_ELEMS)
         _merge_tensor(t, method, weights, density, lambda_, select_topk, seed,
                       lambda first, block, name=name: writer.write(name, first, block))
     return writer.finish()

@@ -31,6 +31,7 @@ import torch
 from safetensors import safe_open
 
 from harness.merge.checks import TensorInfo, tensor_index
+from harness.merge.methods import Method, get_method
 
 BLOCK_ELEMS = 1 << 22  # entries per input block: 16 MiB in float32; scratch is ~12 blocks per model
 ST_DTYPES = {torch.float32: "F32", torch.bfloat16: "BF16", torch.float16: "F16"}
@@ -169,15 +170,21 @@ def _dare_masks(name: str, seed: int, n: int) -> list[torch.Generator]:
     return [torch.Generator().manual_seed(zlib.crc32(f"{seed}:{name}:{i}".encode())) for i in range(n)]
 
 
-def _merge_tensor(t: _Tensor, method: str, w: list[float], density: float | None, lam: float, topk: float,
+SPARSIFY = {"ties": "magnitude", "dare_ties": "random", "dare_linear": "random"}  # mergekit method -> drop rule
+CONSENSUS = ("ties", "dare_ties")  # mergekit methods electing a sign
+
+
+def _merge_tensor(t: _Tensor, method: Method, w: list[float], density: float | None, lam: float, topk: float,
                   seed: int, write: Callable[[int, torch.Tensor], None]) -> None:
+    """One tensor by ``method``'s mergekit semantics, read from its registry entry (method and fixed parameters)."""
     n = len(t.models)
-    if method == "average":  # mergekit linear: float32 accumulation of w_i * M_i, divided by sum(w)
+    normalize = bool(method.fixed.get("normalize", True))
+    if method.mergekit == "linear":  # float32 accumulation of w_i * M_i, divided by sum(w) if normalize
         for first, _, ms in t.blocks(with_base=False):
             acc = torch.zeros_like(ms[0], dtype=torch.float32)
             for wi, m in zip(w, ms, strict=True):
                 acc.add_(m.float(), alpha=wi)
-            write(first, (acc / sum(w)).to(t.dtype))
+            write(first, (acc / sum(w) if normalize else acc).to(t.dtype))
         return
     numel = _numel(t.shape)
 
@@ -186,13 +193,14 @@ def _merge_tensor(t: _Tensor, method: str, w: list[float], density: float | None
             assert base is not None
             yield first, base, [m - base for m in ms]
 
-    sparse = density is not None and density < 1
+    drop = SPARSIFY.get(method.mergekit) if density is not None and density < 1 else None
+    rescale = bool(method.fixed.get("rescale", method.mergekit.startswith("dare")))
     scale = [1.0] * n
     thresholds: list[float] = []
-    if method == "ties" and sparse:  # top-k magnitudes per tensor, k = max(1, int(density * numel))
+    if drop == "magnitude":  # top-k magnitudes per tensor, k = max(1, int(density * numel))
         k = max(1, int(density * numel))
         thresholds = kth_largest(lambda: ([di.abs().float() for di in d] for _, _, d in deltas()), k)
-    if method in ("ties_dare", "ta_dare") and sparse:  # L1 rescale: |delta|_1 / |delta * mask|_1 per tensor
+    if drop == "random" and rescale:  # L1 rescale: |delta|_1 / |delta * mask|_1 per tensor
         before, after = [0.0] * n, [0.0] * n
         gens = _dare_masks(t.name, seed, n)
         for _, _, d in deltas():
@@ -201,24 +209,28 @@ def _merge_tensor(t: _Tensor, method: str, w: list[float], density: float | None
                 before[i] += di.abs().sum(dtype=torch.float64).item()
                 after[i] += (di * keep).abs().sum(dtype=torch.float64).item()
         scale = [b / a if b >= 1e-7 and a >= 1e-7 else 1.0 for b, a in zip(before, after, strict=True)]
-    if method == "sce":
+    if method.mergekit == "sce":
         _sce(t, n, topk, deltas, write)
         return
     gens = _dare_masks(t.name, seed, n)
-    consensus = method in ("ties", "ties_dare")
+    consensus = method.mergekit in CONSENSUS
     for first, base, d in deltas():
         if thresholds:
             d = [di * (di.abs().float() >= thr) for di, thr in zip(d, thresholds, strict=True)]
-        elif method in ("ties_dare", "ta_dare") and sparse:
+        elif drop == "random":
             d = [di * (torch.rand(di.shape, generator=g) < density) * s for di, g, s in zip(d, gens, scale, strict=True)]
         wd = torch.stack(d) * torch.tensor(w, dtype=t.dtype).view(-1, *[1] * d[0].dim())
         if consensus:  # sign of the weighted sum elects; a disjoint weighted mean of the agreeing deltas
             agree = (wd.sign() == torch.where(wd.sum(0) >= 0, 1.0, -1.0).to(t.dtype)).to(t.dtype)
             den = (torch.tensor(w, dtype=t.dtype).view(-1, *[1] * d[0].dim()) * agree).sum(0)
             den[den == 0] = 1
-            mixed = (wd * agree).sum(0) / den
+            mixed = (wd * agree).sum(0)
         else:
+            den = torch.tensor(sum(w), dtype=t.dtype)
+            den = den if den.abs() >= 1e-8 else torch.ones_like(den)
             mixed = wd.sum(0)
+        if normalize:
+            mixed = mixed / den
         if lam != 1:
             mixed = mixed * lam
         write(first, (base + mixed).to(t.dtype))
@@ -261,6 +273,6 @@ def stream_merge(method: str, base: Path, models: list[Path], out: Path, *, weig
     writer = StreamWriter(out, [(k, v.shape) for k, v in bidx.items()], TORCH_DTYPES[out_dtype or dtype], shard_bytes)
     for name in bidx:
         t = _Tensor(name, bidx, midx, cd, block_elems or BLOCK_ELEMS)
-        _merge_tensor(t, method, weights, density, lambda_, select_topk, seed,
+        _merge_tensor(t, get_method(method), weights, density, lambda_, select_topk, seed,
                       lambda first, block, name=name: writer.write(name, first, block))
     return writer.finish()

@@ -79,3 +79,14 @@ def vllm(session: nox.Session) -> None:
            "NLTK_DATA": os.environ.get("NLTK_DATA", str(ROOT.parent / "shared/external/nltk_data"))}
     # only the generation tests: other test modules import packages this environment deliberately lacks
     session.run("python", "-m", "pytest", str(ROOT / "tests" / "generation"), "-m", "vllm", *session.posargs, env=env)
+
+
+@nox.session(python=False)
+def gpu(session: nox.Session) -> None:
+    """The GPU check (benchmarks/gpu_check.py): GRPO steps on CUDA, HF bf16, vLLM and the OpenRLHF image where
+    present; <= 10 min on one GPU. Arguments after -- go to the script (e.g. --require-gpu, --device cpu).
+    No `make setup` first: a GPU machine may have torch + transformers and no network; the project's .venv is
+    used when there is one, else the `python` on PATH."""
+    python = _bin("python") if (VENV_BIN / "python").exists() else "python"
+    session.run(python, str(ROOT / "benchmarks" / "gpu_check.py"), *session.posargs, external=True,
+                env={"PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})

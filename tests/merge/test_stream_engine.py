@@ -112,3 +112,13 @@ def test_auto_streams_above_the_threshold(tiny_family, tmp_path, monkeypatch):
         merge("ta", tiny_family["base"], models, tmp_path / "c", engine="fast")
     with pytest.raises(UserError, match="shard size 'lots'"):
         merge("ta", tiny_family["base"], models, tmp_path / "d", shard_size="lots")
+
+
+def test_cli_engine_flag(tiny_family, tmp_path, capsys):
+    from harness.cli import main
+
+    out = tmp_path / "out"
+    assert main(["merge", "--method", "ties", "--base", str(tiny_family["base"]), "--models", str(tiny_family["m0"]),
+                 str(tiny_family["m1"]), "--out", str(out), "--engine", "stream"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["engine"] == "stream"
+    assert json.loads((out / "merge_info.json").read_text())["engine"] == "stream"

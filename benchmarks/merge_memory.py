@@ -7,13 +7,17 @@ polls its resident set size. Usage (10-60 min on 2 busy cores and ~6x the model 
     nice -n 10 python benchmarks/merge_memory.py --workdir /tmp/merge-bench --method ties
     python benchmarks/merge_memory.py --workdir /tmp/merge-bench --size tiny   # seconds, a smoke run
 
-Prints one JSON line: model bytes, peak RSS of the merge process, their ratio, wall time.
+Prints one JSON line per method: model bytes, peak RSS of the merge process (and its anonymous part, i.e.
+without the input pages mapped from disk), their ratios to one model, wall time. Arguments after ``--`` go to
+``mixmerge merge`` (e.g. ``-- --shard-size 1B --engine mergekit``).
 
-Measured 2026-11-25 on the shared 2-core CPU box (4 fine-tunes + base of 1.72 B params, 3.44 GB each in bf16,
-17.2 GB of inputs, compute dtype bfloat16, niced and contended so wall times are loose):
-``ta`` peak RSS 7.31 GB = 2.1x one model (713 s); ``ties`` peak RSS 14.16 GB = 4.1x one model (3,725 s) — its
-per-tensor top-k sorts each task vector's 311 M-entry embedding with int64 indices. The peak is set by the
-largest tensor (the 152k-token embedding) times the inputs, not by the number of GB merged.
+Measured 2026-12-08 on the shared 2-core CPU box (four fine-tunes + base of 0.86 B parameters, 1.72 GB each in
+bf16, float32 compute, 1 GB shards, niced and heavily contended so wall times are loose):
+``nice -n 10 python benchmarks/merge_memory.py --workdir W --size 0.86b --keep --method average ta ta_dare
+ties_dare sce ties -- --shard-size 1B``. Before (the mergekit engine, whole tensors): peak RSS / one model =
+average 2.80x, ta 5.15x, ta_dare 5.52x, ties_dare 7.55x, sce 7.64x. Now (``--engine auto`` streams above
+1 GiB per model): average 0.45x, ta 0.73x, ta_dare 0.69x, ties_dare 0.79x, sce 0.80x, ties 0.76x.
+Earlier (2026-11-25, mergekit, four 3.44 GB Qwen3-1.7B-shaped models, bf16 compute): ta 2.1x, ties 4.1x.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Measured 2026-12-08 on the shared 2-core CPU box (four fine-tunes + base of 0.86
 bf16, float32 compute, 1 GB shards, niced and heavily contended so wall times are loose):
 ``nice -n 10 python benchmarks/merge_memory.py --workdir W --size 0.86b --keep --method average ta ta_dare
 ties_dare sce ties -- --shard-size 1B``. Before (the mergekit engine, whole tensors): peak RSS / one model =
-average 2.80x, ta 5.15x, ta_dare 5.52x, ties_dare 7.55x, sce 7.64x. Now (``--engine auto`` streams above
+average 2.80x, ta 5.15x, ta_dare 5.52x, ties_dare 7.55x, sce 7.64x, ties 7.60x. Now (``--engine auto`` streams above
 1 GiB per model): average 0.45x, ta 0.73x, ta_dare 0.69x, ties_dare 0.79x, sce 0.80x, ties 0.76x.
 Earlier (2026-11-25, mergekit, four 3.44 GB Qwen3-1.7B-shaped models, bf16 compute): ta 2.1x, ties 4.1x.
 """

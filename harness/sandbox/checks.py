@@ -4,6 +4,11 @@ Every check is ONE execution: a driver (``driver.py``) runs all tests of a probl
 process, stops at the first failure and prints a result line carrying a nonce that only the harness
 and the driver's stdin know. ``passed`` is True only when that line is seen and reports every test
 passed, so a program that ends early (``os._exit(0)``, ``sys.exit``) or crashes never passes.
+
+LiveCodeBench checks (stdio, functional) give each test ``test_timeout_s`` (default 6 s,
+``lcb_runner/runner/parser.py:93``) inside the driver, and the whole execution a wall and CPU limit of
+(timeout + 1) x tests + 5 s (``lcb_runner/evaluation/compute_code_generation_metrics.py:42-44``); the
+pool's limits give memory, processes and output. HumanEval checks run under the pool's limits.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from harness.sandbox.driver import IMPORTS, MARK, PROGRESS, render
+from harness.sandbox.driver import DEFAULT_TEST_TIMEOUT_S, IMPORTS, MARK, PROGRESS, render
 from harness.sandbox.pool import Pool
 from harness.sandbox.types import ExecResult, Job, Limits
 
@@ -30,39 +35,55 @@ class CheckResult:
         return self.n_passed / self.n_total if self.n_total else 0.0
 
 
+def sample_limit_s(test_timeout_s: float, n_tests: int) -> float:
+    """lcb_runner's whole-sample limit: (timeout + 1) x tests + 5 s (compute_code_generation_metrics.py:42-44)."""
+    return (test_timeout_s + 1) * n_tests + 5
+
+
+class _LCBLimits:
+    """Per-test and whole-sample limits of the LiveCodeBench checks (``tests``, ``limits``, ``test_timeout_s``)."""
+
+    tests: list[dict]
+    limits: Limits | None
+    test_timeout_s: float
+
+    @property
+    def n_total(self) -> int:
+        return len(self.tests)
+
+    def job_limits(self, base: Limits) -> Limits:
+        whole = sample_limit_s(self.test_timeout_s, len(self.tests))
+        return (self.limits or base).merged(timeout_s=whole, cpu_s=whole)
+
+
 @dataclass(frozen=True)
-class StdioCheck:
+class StdioCheck(_LCBLimits):
     code: str
     tests: list[dict]
     limits: Limits | None = None
+    test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S
 
     kind = "stdio"
 
     def payload(self) -> dict:
         tests = [{"input": str(t["input"]), "output": str(t["output"])} for t in self.tests]
-        return {"code": self.code, "tests": tests, "prefix": IMPORTS}
-
-    @property
-    def n_total(self) -> int:
-        return len(self.tests)
+        return {"code": self.code, "tests": tests, "prefix": IMPORTS, "timeout_s": self.test_timeout_s}
 
 
 @dataclass(frozen=True)
-class FunctionalCheck:
+class FunctionalCheck(_LCBLimits):
     code: str
     fn_name: str
     tests: list[dict]
     limits: Limits | None = None
+    test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S
 
     kind = "functional"
 
     def payload(self) -> dict:
         tests = [{"input": t["input"], "output": t["output"]} for t in self.tests]
-        return {"code": self.code, "fn_name": self.fn_name, "tests": tests, "prefix": IMPORTS}
-
-    @property
-    def n_total(self) -> int:
-        return len(self.tests)
+        return {"code": self.code, "fn_name": self.fn_name, "tests": tests, "prefix": IMPORTS,
+                "timeout_s": self.test_timeout_s}
 
 
 @dataclass(frozen=True)
@@ -79,14 +100,18 @@ class HumanEvalCheck:
 
     n_total = 1
 
+    def job_limits(self, base: Limits) -> Limits:
+        return self.limits or base
+
 
 Check = StdioCheck | FunctionalCheck | HumanEvalCheck
 
 
-def to_job(check: Check) -> tuple[Job, str]:
-    """The sandbox job for ``check`` and the nonce its result line must carry."""
+def to_job(check: Check, base: Limits | None = None) -> tuple[Job, str]:
+    """The sandbox job for ``check`` (under ``base``, the pool's limits) and the nonce its result line must carry."""
     nonce = secrets.token_hex(16)
-    return Job(render(check.kind, check.payload()), stdin=nonce + "\n", limits=check.limits), nonce
+    limits = check.job_limits(base or Limits())
+    return Job(render(check.kind, check.payload()), stdin=nonce + "\n", limits=limits), nonce
 
 
 def parse(check: Check, res: ExecResult, nonce: str) -> CheckResult:
@@ -112,19 +137,19 @@ def parse(check: Check, res: ExecResult, nonce: str) -> CheckResult:
 
 def check_many(sb: Pool, checks: list[Check]) -> list[CheckResult]:
     """Run ``checks`` on the pool in parallel; results in order."""
-    made = [to_job(c) for c in checks]
+    made = [to_job(c, sb.limits) for c in checks]
     results = sb.run_many([job for job, _ in made])
     return [parse(c, r, nonce) for c, r, (_, nonce) in zip(checks, results, made, strict=True)]
 
 
-def check_stdio(sb: Pool, code: str, tests: list[dict], limits: Limits | None = None) -> CheckResult:
-    return check_many(sb, [StdioCheck(code, tests, limits)])[0]
+def check_stdio(sb: Pool, code: str, tests: list[dict], limits: Limits | None = None,
+                test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S) -> CheckResult:
+    return check_many(sb, [StdioCheck(code, tests, limits, test_timeout_s)])[0]
 
 
-def check_functional(
-    sb: Pool, code: str, fn_name: str, tests: list[dict], limits: Limits | None = None
-) -> CheckResult:
-    return check_many(sb, [FunctionalCheck(code, fn_name, tests, limits)])[0]
+def check_functional(sb: Pool, code: str, fn_name: str, tests: list[dict], limits: Limits | None = None,
+                     test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S) -> CheckResult:
+    return check_many(sb, [FunctionalCheck(code, fn_name, tests, limits, test_timeout_s)])[0]
 
 
 def check_humaneval(

@@ -142,6 +142,7 @@ def lcb_example(row: dict[str, Any], where: str, source: str) -> Example:
         label = {"format": "stdio"}
         prompt = LCB_STDIN.format(q=q)
     label["tests"] = [{"input": t["input"], "output": t["output"]} for t in tests]
+    label["extract"] = "lcb"  # the code is taken as lcb_runner takes it (domains/code/verify.py)
     d = contest_date(row.get("contest_date"), where) if row.get("contest_date") is not None else None
     return {"id": str(row["question_id"]), "domain": "code", "messages": [{"role": "user", "content": prompt}],
             "label": label, "meta": {"source": source, "raw_prompt": q, "contest_date": d.isoformat() if d else None,

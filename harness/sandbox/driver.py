@@ -20,6 +20,9 @@ applies them; ``T:n`` is ``testing_util.py`` line n, ``C:n`` ``compute_code_gene
 - call-based (T:229-268): every line of the input is ``json.loads``-ed as one positional argument, the
   expected output is ``json.loads``-ed, a tuple result becomes a list, then ``prediction == expected``;
   ``Solution()`` is made once when the code contains ``class Solution`` (T:197-203).
+- programs run as a module named ``tmp_sol`` (T:195); a stdio program's final top-level
+  ``if __name__ == '__main__':`` is replaced by its body (T:106-119). Unlike lcb_runner, a stdio program is not
+  wrapped in a function (T:122-151), so its top-level names stay globals (``global n`` works).
 Beyond lcb_runner (and HumanEval's ``check``): a result is compared only when it is made of plain built-in
 values (exactly int, float, str, bool, None, list, tuple, dict, set, recursively); anything else (an object
 whose ``__eq__`` always answers True) fails the test with the reason in the detail.
@@ -150,9 +153,23 @@ def _match(got, want):
     return None
 
 
+def _script(code):
+    # testing_util.py:106-119 (clean_if_name): a final top-level `if __name__ == '__main__':` is replaced by its
+    # body, and the program runs in a module named tmp_sol (T:195); done on the tree so line numbers stay
+    import ast
+
+    tree = ast.parse(_P["code"], "<solution>")
+    last = tree.body[-1] if tree.body else None
+    if isinstance(last, ast.If) and ast.unparse(last.test).strip() == "__name__ == '__main__'":
+        tree.body[-1:] = last.body
+        return compile(tree, "<solution>", "exec")
+    return code
+
+
 def _main():
     tests, limit = _P["tests"], _P["timeout_s"]
     prefix, code = _compile(len(tests))
+    code = _script(code)
     inp, out = _os.path.join(_DIR, ".in"), _os.path.join(_DIR, ".out")
     for i, t in enumerate(tests):
         with open(inp, "w", encoding="utf-8") as f:
@@ -164,7 +181,7 @@ def _main():
                 _os.close(tmp)
         _sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)
         _sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
-        ns = {"__name__": "__main__", "__builtins__": __builtins__}
+        ns = {"__name__": "tmp_sol", "__builtins__": __builtins__}
         try:
             _arm(limit)
             exec(prefix, ns)

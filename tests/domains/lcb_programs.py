@@ -173,3 +173,24 @@ _FORMS = (
 def completion(code: str, i: int = 0) -> str:
     """``code`` as a model writes it: thinking, then prose and fenced blocks, the program in the last one."""
     return _FORMS[i % len(_FORMS)].format(code=code if code.endswith("\n") else code + "\n")
+
+
+_MUTATIONS = (("<", "<="), (">=", ">"), ("+ 1", "+ 2"), ("% 10", "% 9"), ("'YES'", "'Yes'"), ("==", "!="),
+              ("[::2]", "[1::2]"), ("- 1", "- 2"), ("26 -", "27 -"), ("enumerate(s, 1)", "enumerate(s)"),
+              ("!= 3", "!= 2"), ("% 2 == 0", "% 2 == 1"), ("> 2", "> 1"), ("'No'", "'NO'"), ("False", "True"))
+
+
+def mutants() -> list[tuple[str, str, str]]:
+    """``(question_id, name, code)``: every gold program with one operator or constant changed, each place
+    separately; what they score is for the graders to say (the peer test compares them, it asserts no value)."""
+    out = []
+    for qid, variants in VARIANTS.items():
+        for name, code, passes in variants:
+            if not passes:
+                continue
+            for old, new in _MUTATIONS:
+                start = code.find(old)
+                while start != -1:
+                    out.append((qid, f"{name}:{old}->{new}@{start}", code[:start] + new + code[start + len(old):]))
+                    start = code.find(old, start + 1)
+    return out

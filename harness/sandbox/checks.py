@@ -5,8 +5,8 @@ process, stops at the first failure and prints a result line carrying a nonce th
 and the driver's stdin know. ``passed`` is True only when that line is seen and reports every test
 passed, so a program that ends early (``os._exit(0)``, ``sys.exit``) or crashes never passes.
 
-LiveCodeBench checks (stdio, functional) give each test ``test_timeout_s`` (default 6 s,
-``lcb_runner/runner/parser.py:93``) inside the driver, and the whole execution a wall and CPU limit of
+LiveCodeBench checks (stdio, functional) give each test ``test_timeout_s`` (the check's, else the limits';
+default 6 s, ``lcb_runner/runner/parser.py:93``) inside the driver, and the whole execution a wall and CPU limit of
 (timeout + 1) x tests + 5 s (``lcb_runner/evaluation/compute_code_generation_metrics.py:42-44``); the
 pool's limits give memory, processes and output. HumanEval checks run under the pool's limits.
 """
@@ -17,7 +17,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from harness.sandbox.driver import DEFAULT_TEST_TIMEOUT_S, IMPORTS, MARK, PROGRESS, render
+from harness.sandbox.driver import IMPORTS, MARK, PROGRESS, render
 from harness.sandbox.pool import Pool
 from harness.sandbox.types import ExecResult, Job, Limits
 
@@ -45,15 +45,16 @@ class _LCBLimits:
 
     tests: list[dict]
     limits: Limits | None
-    test_timeout_s: float
+    test_timeout_s: float | None
 
     @property
     def n_total(self) -> int:
         return len(self.tests)
 
     def job_limits(self, base: Limits) -> Limits:
-        whole = sample_limit_s(self.test_timeout_s, len(self.tests))
-        return (self.limits or base).merged(timeout_s=whole, cpu_s=whole)
+        lim = (self.limits or base).merged(test_timeout_s=self.test_timeout_s)
+        whole = sample_limit_s(lim.test_timeout_s, len(self.tests))
+        return lim.merged(timeout_s=whole, cpu_s=whole)
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,13 @@ class StdioCheck(_LCBLimits):
     code: str
     tests: list[dict]
     limits: Limits | None = None
-    test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S
+    test_timeout_s: float | None = None  # None: the limits' test_timeout_s (lcb_runner's 6 s by default)
 
     kind = "stdio"
 
-    def payload(self) -> dict:
+    def payload(self, limits: Limits) -> dict:
         tests = [{"input": str(t["input"]), "output": str(t["output"])} for t in self.tests]
-        return {"code": self.code, "tests": tests, "prefix": IMPORTS, "timeout_s": self.test_timeout_s}
+        return {"code": self.code, "tests": tests, "prefix": IMPORTS, "timeout_s": limits.test_timeout_s}
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,14 @@ class FunctionalCheck(_LCBLimits):
     fn_name: str
     tests: list[dict]
     limits: Limits | None = None
-    test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S
+    test_timeout_s: float | None = None
 
     kind = "functional"
 
-    def payload(self) -> dict:
+    def payload(self, limits: Limits) -> dict:
         tests = [{"input": t["input"], "output": t["output"]} for t in self.tests]
         return {"code": self.code, "fn_name": self.fn_name, "tests": tests, "prefix": IMPORTS,
-                "timeout_s": self.test_timeout_s}
+                "timeout_s": limits.test_timeout_s}
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class HumanEvalCheck:
 
     kind = "humaneval"
 
-    def payload(self) -> dict:
+    def payload(self, limits: Limits) -> dict:  # noqa: ARG002 - HumanEval runs under the program limits
         return {"program": self.program, "test": self.test, "entry_point": self.entry_point}
 
     n_total = 1
@@ -111,7 +112,7 @@ def to_job(check: Check, base: Limits | None = None) -> tuple[Job, str]:
     """The sandbox job for ``check`` (under ``base``, the pool's limits) and the nonce its result line must carry."""
     nonce = secrets.token_hex(16)
     limits = check.job_limits(base or Limits())
-    return Job(render(check.kind, check.payload()), stdin=nonce + "\n", limits=limits), nonce
+    return Job(render(check.kind, check.payload(limits)), stdin=nonce + "\n", limits=limits), nonce
 
 
 def parse(check: Check, res: ExecResult, nonce: str) -> CheckResult:
@@ -143,12 +144,12 @@ def check_many(sb: Pool, checks: list[Check]) -> list[CheckResult]:
 
 
 def check_stdio(sb: Pool, code: str, tests: list[dict], limits: Limits | None = None,
-                test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S) -> CheckResult:
+                test_timeout_s: float | None = None) -> CheckResult:
     return check_many(sb, [StdioCheck(code, tests, limits, test_timeout_s)])[0]
 
 
 def check_functional(sb: Pool, code: str, fn_name: str, tests: list[dict], limits: Limits | None = None,
-                     test_timeout_s: float = DEFAULT_TEST_TIMEOUT_S) -> CheckResult:
+                     test_timeout_s: float | None = None) -> CheckResult:
     return check_many(sb, [FunctionalCheck(code, fn_name, tests, limits, test_timeout_s)])[0]
 
 

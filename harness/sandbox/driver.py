@@ -44,7 +44,6 @@ _PLAIN_IMPORTS = ("string", "re", "datetime", "collections", "heapq", "bisect", 
                   "statistics", "itertools", "functools", "operator", "io", "sys", "json")
 IMPORTS = ("".join(f"from {m} import *\n" for m in _STAR) + "".join(f"import {m}\n" for m in _PLAIN_IMPORTS)
            + "sys.setrecursionlimit(50000)\n")
-DEFAULT_TEST_TIMEOUT_S = 6.0  # lcb_runner/runner/parser.py:93 (--timeout)
 
 _COMMON = r"""
 import base64 as _b64, json as _json, os as _os, signal as _signal, sys as _sys

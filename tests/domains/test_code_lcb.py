@@ -159,3 +159,10 @@ def test_score_cli_takes_a_directory(lcb_file, tmp_path, capsys):
     out = capsys.readouterr()
     assert "lcb-v6: 4 problems" in out.err
     assert json.loads(out.out.strip().splitlines()[-1])["accuracy"] == 1.0  # the one problem answered
+
+
+def test_without_data_the_hub_files_are_fetched_or_one_line_says_how(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(UserError, match=r"suite lcb-v5: cannot fetch livecodebench/code_generation_lite release_v5 .*"
+                                        r"test\.jsonl, test2\.jsonl, test3\.jsonl, test4\.jsonl, test5\.jsonl"):
+        get_suite("lcb-v5").load(None)

@@ -138,3 +138,18 @@ def test_humaneval_check_that_swallows_the_rejection_still_fails(sandbox):
     test = "def check(candidate):\n    try:\n        assert candidate(1) == 2\n    except AssertionError:\n        pass\n"
     r = check_many(sandbox, [HumanEvalCheck(FAKE + "def g(x):\n    return _A()\n", test, "g")])[0]
     assert not r.passed and "result rejected" in r.detail
+
+
+def test_per_test_limit_comes_from_the_recipe_sandbox_section():
+    from harness.recipe import SandboxSection
+    from harness.sandbox import Limits
+    from harness.sandbox.checks import to_job
+
+    lim = Limits.from_section(SandboxSection(test_timeout_s=2))
+    assert lim.test_timeout_s == 2 and Limits().test_timeout_s == 6  # lcb_runner's --timeout default
+    job, _ = to_job(StdioCheck("print(1)", [{"input": "", "output": "1"}] * 3), lim)
+    assert (job.limits.timeout_s, job.limits.cpu_s, job.limits.memory_mb) == (14, 14, lim.memory_mb)
+    job, _ = to_job(FunctionalCheck("def f(x): return x", "f", [{"input": "1", "output": "1"}], test_timeout_s=1), lim)
+    assert job.limits.timeout_s == 7
+    he, _ = to_job(HumanEvalCheck("def f(): pass", "def check(c): pass", "f"), lim)
+    assert he.limits.timeout_s == lim.timeout_s  # HumanEval: the program limit

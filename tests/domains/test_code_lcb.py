@@ -166,3 +166,12 @@ def test_without_data_the_hub_files_are_fetched_or_one_line_says_how(monkeypatch
     with pytest.raises(UserError, match=r"suite lcb-v5: cannot fetch livecodebench/code_generation_lite release_v5 .*"
                                         r"test\.jsonl, test2\.jsonl, test3\.jsonl, test4\.jsonl, test5\.jsonl"):
         get_suite("lcb-v5").load(None)
+
+
+def test_eval_data_flag_takes_a_directory_or_several_files(tmp_path):
+    from harness.eval.cli import _data
+
+    a, b = _write(tmp_path / "test5.jsonl", []), _write(tmp_path / "test6.jsonl", [])
+    assert _data([f"lcb-v6={a},{b}", f"lcb-v5={tmp_path}"]) == {"lcb-v6": f"{a},{b}", "lcb-v5": str(tmp_path)}
+    with pytest.raises(UserError, match="does not exist"):
+        _data([f"lcb-v6={a},{tmp_path / 'test7.jsonl'}"])

@@ -19,7 +19,7 @@ from domains.registry import get_suite
 from harness.errors import UserError
 from harness.sandbox import Limits, get_sandbox
 
-ALL_TIME = LCBWindow("release_v6", date(2000, 1, 1), date(2100, 1, 1))
+ALL_TIME = LCBWindow("release_v6", None, None)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,7 @@ def test_windows_on_the_real_file_inclusive(lcb_file, capsys):
     assert "lcb-v5: 2 problems (release_v5, contests 2024-08-01 to 2025-02-01 inclusive)" in err
     assert "lcb-v6: 4 problems" in err
     assert LCB_WINDOWS["lcb-v5"].release == "release_v5" and LCB_WINDOWS["lcb-v6"].end == date(2025, 5, 1)
+    assert len(get_suite("lcb-v6-new").load(str(lcb_file))) == 7  # a whole file, no date filter
 
 
 def _row(qid, when, functional=False, private=None):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 
 import pytest
 from lcb_programs import CHEATS, VARIANTS, completion, mutants
@@ -72,7 +71,7 @@ def _rule_cases():
 @pytest.fixture(scope="module")
 def items(external):
     path = external / "benchmarks/livecodebench/lcb_codegen_lite_native.jsonl"
-    exs = {e["id"]: e for e in load_window("all", LCBWindow("release_v6", date(2000, 1, 1), date(2100, 1, 1)), str(path))}
+    exs = {e["id"]: e for e in load_window("all", LCBWindow("release_v6", None, None), str(path))}
     out = [(exs[q], completion(code, i), want) for q, vs in VARIANTS.items() for i, (_, code, want) in enumerate(vs)]
     out += [(exs[q], completion(code, i), None) for i, (q, _, code) in enumerate(mutants())]  # verdict unknown
     return out + [(ex, completion(code, i), want) for i, (ex, code, want) in enumerate(_rule_cases())]

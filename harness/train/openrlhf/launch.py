@@ -313,7 +313,8 @@ def prepare(launch: Launch, recipe: Recipe, examples: dict[str, list] | None = N
         split = "sft" if launch.kind == "sft" else "rl"
         pools = examples if examples is not None else {d: data.domain_examples(recipe, d, split) for d in launch.shares}
         make = data.sft_record if launch.kind == "sft" else data.rl_record
-        records = data.sample_records(pools, launch.shares, launch.records, recipe.seed, make=make)
+        per_step = None if launch.kind == "sft" else grpo_settings(recipe, launch.stage)[0].prompts_per_step
+        records = data.sample_records(pools, launch.shares, launch.records, recipe.seed, make=make, per_step=per_step)
         data.write_jsonl(launch.data_file, records)
     if launch.reward_file:
         shutil.copyfile(REWARD_SOURCE, launch.reward_file)

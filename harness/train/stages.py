@@ -161,11 +161,14 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) ->
     verify = data.verifier()
     workers = recipe.sandbox.workers or os.cpu_count() or 1
     with open_sandbox(recipe, "code" in domains) as sb, _scratch(out) as scratch:
-        reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate)
+        reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate,
+                              max_infra_share=recipe.sandbox.max_infra_failure_share)
         trainer = build_grpo_trainer(model, tok, ds, g, reward, out=scratch, seed=seed, shuffle=False,
                                      callbacks=[logger])
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2)})
+        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2),
+                                                            "infra_failed": reward.infra_failed,
+                                                            "infra_retried": reward.infra_retried})
 
 
 def grpo_stage(ctx: StageContext) -> dict:

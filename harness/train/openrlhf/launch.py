@@ -201,6 +201,8 @@ def _grpo(recipe: Recipe, stage: str, work: Path, model: str, res: Resources) ->
         "--data.max_len", str(max_len), "--rollout.max_new_tokens", str(cfg.max_completion_length),
         "--reward.remote_url", str(reward),
         "--algo.advantage.estimator", "group_norm",
+        # masks a prompt's group whose reward file marked an infrastructure failure (score NaN; reward_func.py)
+        "--algo.dynamic_filtering_enable", "--algo.dynamic_filtering_range", "-1", "2",
         "--rollout.batch_size", str(cfg.prompts_per_step),
         "--rollout.n_samples_per_prompt", str(cfg.group_size),
         "--train.batch_size", str(cfg.prompts_per_step * cfg.group_size),
@@ -229,7 +231,7 @@ def _grpo(recipe: Recipe, stage: str, work: Path, model: str, res: Resources) ->
         "--ckpt.load_enable", "--logger.tensorboard_dir", str(work / "tensorboard"), "--logger.logging_steps", "1",
     ]
     config = {"think_gate": cfg.think_gate, "sandbox": recipe.sandbox.model_dump(mode="json"),
-              "stage": stage, "domains": sorted(shares)}
+              "stage": stage, "domains": sorted(shares), "samples_per_step": cfg.prompts_per_step * cfg.group_size}
     return Launch(kind="grpo", stage=stage, image=res.image, docker_argv=[],
                   python_argv=["python", "-m", pinned.GRPO_MODULE, *flags], module=pinned.GRPO_MODULE,
                   workdir=work, data_file=data_file, output_dir=out, reward_file=reward, reward_config=config,

@@ -81,6 +81,10 @@ def sft_examples(recipe: Recipe, seed: int) -> list[Example]:
 def sft_dataset(recipe: Recipe, seed: int) -> Dataset:
     from datasets import Dataset
 
+    from harness.train import sft_data
+
+    if sft_data.uses_blend(recipe.sft):  # the paper's blend of the Nemotron post-training datasets
+        return Dataset.from_list(list(sft_data.iter_blend(recipe.sft, seed)))
     rows = [{"messages": [*e["messages"], {"role": "assistant", "content": e["meta"]["response"]}]}
             for e in sft_examples(recipe, seed)]
     return Dataset.from_list(rows)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from harness.errors import UserError, unknown
 from harness.recipe import DOMAINS, GRPOStage, Recipe
+from harness.train import sft_data
 from harness.train.openrlhf import data, pinned
 
 OPD_MESSAGE = (
@@ -149,7 +150,13 @@ def _sft(recipe: Recipe, work: Path, model: str, res: Resources) -> Launch:
                         f"optimiser step splits the batch evenly; use {res.world * max(1, cfg.batch_size // res.world)}")
     out, data_file = work / "model", None
     flags = ["--model.model_name_or_path", model]
-    if cfg.dataset:  # a chat dataset given by the recipe (hub id or path), read as is
+    if sft_data.uses_blend(cfg):  # the paper's blend from the Nemotron datasets, written by prepare()
+        if cfg.epochs != int(cfg.epochs):
+            raise UserError(f"sft.epochs {cfg.epochs}: OpenRLHF runs whole epochs over the blend; use an integer")
+        data_file = work / "sft.jsonl"
+        records = sum(sft_data.counts(cfg).values())
+        flags += ["--data.dataset", str(data_file), "--train.max_epochs", str(int(cfg.epochs))]
+    elif cfg.dataset:  # a chat dataset given by the recipe (hub id or path), read as is
         if cfg.epochs != int(cfg.epochs):
             raise UserError(f"sft.epochs {cfg.epochs}: OpenRLHF runs whole epochs over sft.dataset; use an integer")
         flags += ["--data.dataset", cfg.dataset, "--train.max_epochs", str(int(cfg.epochs))]
@@ -311,7 +318,9 @@ def prepare(launch: Launch, recipe: Recipe, examples: dict[str, list] | None = N
     the domain registry as the recipe's ``data`` section says.
     """
     launch.workdir.mkdir(parents=True, exist_ok=True)
-    if launch.data_file:
+    if launch.data_file and launch.kind == "sft" and sft_data.uses_blend(recipe.sft):
+        sft_data.write_blend(recipe.sft, launch.data_file, recipe.seed)
+    elif launch.data_file:
         split = "sft" if launch.kind == "sft" else "rl"
         pools = examples if examples is not None else {d: data.domain_examples(recipe, d, split) for d in launch.shares}
         make = data.sft_record if launch.kind == "sft" else data.rl_record

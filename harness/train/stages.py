@@ -192,8 +192,7 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
     for t in teachers.values():
         t.requires_grad_(False)
     # samples_per_prompt on-policy samples of each prompt: the prompt is repeated (DistillationTrainer samples n=1)
-    stream = data.mixed_stream({d: data.splits(recipe, d, seed).rl for d in mix}, mix, steps=o.steps,
-                               per_step=o.prompts_per_step, seed=seed)
+    stream = data.rl_stream(recipe, mix, steps=o.steps, per_step=o.prompts_per_step, seed=seed)
     rows = [data.rl_row(e) for e in stream for _ in range(o.samples_per_prompt)]
     from datasets import Dataset
 

@@ -67,3 +67,16 @@ def test_domain_without_rows_fails_the_stage_in_one_line(tmp_path):
     assert "\n" not in str(e.value)
     with pytest.raises(UserError, match="gave no code rows"):
         openrlhf_prompts(r, "rl-code", tmp_path)
+
+
+def test_local_grpo_trains_on_blend_rows(micro_model, blend_file, tmp_path):
+    """The local backend runs a GRPO step on the blend's STEM rows, scored in each row's own answer format."""
+    from train_helpers import tiny_recipe
+
+    from harness.train.stages import run_grpo
+
+    r = tiny_recipe(data={"science": {"source": f"nemotron:{blend_file}", "rl": 0}}, grpo={"steps": 1})
+    res = run_grpo(r, "science", micro_model, tmp_path, seed=0)
+    rows = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert res["domains"] == ["science"] and rows[0]["reward/science"] is not None
+    assert rows[0]["infra/failed"] == 0.0

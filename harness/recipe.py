@@ -237,6 +237,9 @@ class SandboxSection(Section):
     pids: Pos = Field(64, description="process cap")
     output_bytes: Pos = Field(1 << 20, description="stdout/stderr cap, truncated and flagged")
     tmpfs_mb: Pos = Field(64, description="size of the only writable place")
+    max_infra_failure_share: float = Field(
+        0.1, ge=0.0, le=1.0, description="a training step stops the stage when more than this share of its samples "
+        "could not be verified (sandbox or engine failure, after one retry); those samples are masked, not scored 0")
 
 
 class EvalStage(Section):

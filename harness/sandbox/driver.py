@@ -53,7 +53,7 @@ _P = _json.loads(_b64.b64decode("@PAYLOAD@").decode("utf-8"))
 _NONCE = _sys.stdin.readline().strip()
 _OUT = _os.dup(1)
 _DIR = _os.getcwd()
-_type, _id, _len, _isinstance = type, id, len, isinstance
+_type, _id, _isinstance = type, id, isinstance
 _PLAIN = frozenset((int, float, str, bool, type(None), list, tuple, dict, set))
 
 

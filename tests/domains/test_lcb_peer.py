@@ -113,3 +113,11 @@ def test_fake_equality_passes_lcb_runner_but_not_us(items):
 @pytest.mark.parametrize(("n", "c", "k"), [(4, 0, 1), (4, 1, 1), (4, 3, 2), (10, 4, 5), (5, 5, 3), (16, 1, 4)])
 def test_pass_at_k_is_lcb_runners_estimator(n, c, k):
     assert pass_at_k_one(n, c, k) == pytest.approx(float(estimate_pass_at_k(n, [c], k)[0]))
+
+
+def test_import_prefix_is_lcb_runners():
+    from livecodebench.evaluation.testing_util import import_string
+
+    from harness.sandbox.driver import IMPORTS
+
+    assert IMPORTS == import_string  # testing_util.py:27, character for character

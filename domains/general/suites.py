@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from domains.base import Example, GenerationSettings, Suite
-from domains.hub import load_hub_rows
 from domains.hub import hub_or_file_rows
 from domains.loaders import Loaded, read_rows
 from domains.mcq import format_mcq

@@ -161,12 +161,15 @@ class _IFTotals:
 
 def score_samples(suite: Suite, examples: list[Example], responses_by_id: dict[str, list[str]],
                   sandbox: Any = None, *, think_gate: bool = False,
-                  judge: Judge | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                  judge: Judge | None = None,
+                  on_row: Callable[[dict[str, Any]], None] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Verify every response; rows carry the id field, prompt, sample index, correct, reward, details.
 
     ``think_gate``: a response without a closing ``</think>`` scores 0 (the paper's scorer). ``judge``: a
     verdict function used instead of the domain's verifier (HLE's LLM judge). When ``responses_by_id`` is a
-    ``Matched`` and the suite has ``response_order``, each response is scored under the order it carries."""
+    ``Matched`` and the suite has ``response_order``, each response is scored under the order it carries.
+    ``on_row`` sees each verdict row as soon as it exists (``mixmerge score`` writes it out at once, so an error
+    late in a run keeps the verdicts before it)."""
     domain = get_domain(suite.domain)
     response_rows = getattr(responses_by_id, "rows", {})
     rows: list[dict[str, Any]] = []
@@ -200,6 +203,8 @@ def score_samples(suite: Suite, examples: list[Example], responses_by_id: dict[s
             verdicts.append(v)
             rows.append({suite.id_field: ex["id"], "prompt": prompt_text(ex), "sample": i, "correct": v.correct,
                          "reward": v.reward, "details": {**v.details, **({"order": order} if order else {})}})
+            if on_row is not None:
+                on_row(rows[-1])
             n_resp += 1
         if if_totals is not None:
             if_totals.add(ex, verdicts)

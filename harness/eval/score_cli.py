@@ -48,6 +48,30 @@ def _open_sandbox(domain: str, backend: str):
     return get_sandbox(backend)
 
 
+class _Sink:
+    """Writes each verdict line as it is made (flushed), so an error later in the run loses nothing."""
+
+    def __init__(self, fh) -> None:
+        self.fh, self.n = fh, 0
+
+    def __call__(self, row: dict) -> None:
+        if self.fh is not None:
+            self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.fh.flush()
+        self.n += 1
+
+
+@contextlib.contextmanager
+def _verdict_sink(path: str | None):
+    if not path:
+        yield _Sink(None)
+        return
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as fh:
+        yield _Sink(fh)
+
+
 def run(args: argparse.Namespace) -> int:
     from domains.registry import get_suite
     from harness.scoring import match_responses, read_responses, score_samples
@@ -76,9 +100,13 @@ def run(args: argparse.Namespace) -> int:
         from domains.science.judge import OpenAIJudge
 
         judge = OpenAIJudge(args.judge_url, args.judge_model, os.environ.get("OPENAI_API_KEY"))
-    with _open_sandbox(suite.domain, args.sandbox) as sandbox:
-        verdicts, metrics = score_samples(suite, examples, by_id, sandbox=sandbox, think_gate=args.think_gate,
-                                          judge=judge)
+    with _verdict_sink(args.out) as sink, _open_sandbox(suite.domain, args.sandbox) as sandbox:
+        try:
+            _, metrics = score_samples(suite, examples, by_id, sandbox=sandbox, think_gate=args.think_gate,
+                                       judge=judge, on_row=sink)
+        except UserError as e:
+            kept = f" ({sink.n} verdict(s) scored before it are in {args.out})" if args.out else ""
+            raise UserError(f"{e}{kept}") from None
     if by_id.filtered:
         print(f"{len(by_id.filtered)} response(s) for examples not in the loaded set were left out (filtered by "
               f"the suite or not in this data), first: {by_id.filtered[0]}", file=sys.stderr)
@@ -95,11 +123,5 @@ def run(args: argparse.Namespace) -> int:
     if metrics.get("checker_errors"):
         print(f"{metrics['checker_errors']} instruction check(s) raised or had unknown ids: counted as not "
               "followed (see details.errors in the verdicts)", file=sys.stderr)
-    if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8") as fh:
-            for row in verdicts:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(json.dumps(metrics))
     return 0

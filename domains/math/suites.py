@@ -37,6 +37,9 @@ def gold_answer(row: dict[str, Any]) -> tuple[str | None, str]:
 
 
 def to_example(row: dict[str, Any], where: str, source: str, position: int) -> Example:
+    if "choices" in row:
+        raise UserError(f"{where}: field 'choices': this is a multiple-choice row, not a math problem (score it "
+                        "with --suite mmlu-redux or mcq)")
     problem = row.get("problem", row.get("question", row.get("Problem")))
     answer, from_field = gold_answer(row)
     if not isinstance(problem, str) or answer is None:

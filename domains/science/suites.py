@@ -50,9 +50,9 @@ HLE_MC = ("Your response should be in the following format:\nExplanation: {your 
 def gpqa_examples(rows: list[tuple[str, dict[str, Any]]], seed: int = GPQA_SEED) -> Loaded:
     out = []
     for i, (w, r) in enumerate(rows, 1):
-        missing = [f for f in GPQA_FIELDS if not isinstance(r.get(f), str)]
+        missing = [f for f in GPQA_FIELDS if not (isinstance(r.get(f), str) and r[f].strip())]
         if missing:
-            raise UserError(f"{w}: a GPQA row needs {', '.join(GPQA_FIELDS)}; missing or not text: {missing} "
+            raise UserError(f"{w}: a GPQA row needs {', '.join(GPQA_FIELDS)}; missing or empty: {missing} "
                             f"(got fields {sorted(r)[:6]}{'…' if len(r) > 6 else ''})")
         original = [r[f] for f in GPQA_FIELDS[1:]]  # [Correct, Inc1, Inc2, Inc3], as simple-evals lists them
         rid = str(r.get("Record ID") or r.get("id") or i)
@@ -71,7 +71,8 @@ def load_gpqa(path: str | None) -> Loaded:
 
 
 def _same(a: str, b: str) -> bool:
-    return " ".join(str(a).split()).lower() == " ".join(str(b).split()).lower()
+    """Same answer text up to whitespace (case matters: GPQA has answers differing only in ``L`` vs ``l``)."""
+    return " ".join(str(a).split()) == " ".join(str(b).split())
 
 
 def gpqa_response_order(example: Example, row: dict[str, Any], where: str) -> tuple[Example, str, Verdict | None]:
@@ -88,7 +89,9 @@ def gpqa_response_order(example: Example, row: dict[str, Any], where: str) -> tu
     if "choices" in row:
         shown = row["choices"]
         ok = isinstance(shown, list) and len(shown) == 4 and all(isinstance(c, str) for c in shown)
-        idx = [next((j for j, o in enumerate(original) if _same(c, o)), None) for c in shown] if ok else []
+        idx: list[int | None] = []
+        for c in shown if ok else []:  # each shown text to an unused original one (answers may repeat a text)
+            idx.append(next((j for j, o in enumerate(original) if j not in idx and _same(c, o)), None))
         if not ok or sorted(i for i in idx if i is not None) != [0, 1, 2, 3]:
             raise UserError(f"{where}: 'choices' must be the question's four answer texts in the order shown")
         letter = "ABCD"[idx.index(0)]

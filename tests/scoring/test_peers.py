@@ -58,7 +58,8 @@ def _aime_corpus(external):
 
 def test_aime_agrees_with_math_verify(external):
     """math-verify on the whole response (its default LaTeX + expression extraction) against the gold."""
-    from math_verify import parse, verify as mv_verify
+    from math_verify import parse
+    from math_verify import verify as mv_verify
 
     ours, theirs = [], []
     for row, _, response in _aime_corpus(external):

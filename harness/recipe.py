@@ -174,6 +174,11 @@ class EvalStage(Section):
     top_p: float | None = Field(None, description="override the suite's (paper: 0.7)")
     max_new_tokens: int | None = None
     batch_size: int = 64
+    think_gate: bool = Field(False, description="score 0 for a sample without a closing </think> (the paper's "
+                             "scorer gates AIME this way); results record whether it was on")
+    hle_judge_url: str | None = Field(None, description="OpenAI-compatible endpoint of an LLM judge for HLE's "
+                                      "exact-match questions (official: o3-mini); unset = judge-free lower bound")
+    hle_judge_model: str = Field("o3-mini", description="the HLE judge's model name")
 
 
 class Recipe(Section):

@@ -16,7 +16,7 @@ from domains.answers import after_thinking, answer_line, final_answer
 from domains.base import Example, Verdict
 from domains.mcq import verify_mcq
 
-VERSION = "2"
+VERSION = "2"  # 2: letters over the offered ones (simple-evals pattern), HLE math-verify exact match
 _LATEX_CMD = re.compile(r"\\[A-Za-z]+")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 

@@ -66,6 +66,9 @@ class Suite:
     hub_id: str | None = None
     description: str = ""
     version: str = "1"
+    # (example, response row, file:line) -> (example to score against, the order its letters refer to, a verdict
+    # or None): lets a scored response carry the choice order it was produced under (GPQA)
+    response_order: Callable[[Example, dict[str, Any], str], tuple[Example, str, Verdict | None]] | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def verify_mcq(example: Example, completion: str) -> Verdict:
     gold = (label.get("answer") if isinstance(label, dict) else label) or ""
     n = label.get("n_choices", 26) if isinstance(label, dict) else 26
     regex = label.get("answer_regex") if isinstance(label, dict) else None
-    got = regex_letter(completion, regex, n) if regex else answer_letter(completion, n_choices=n)
+    offered = label.get("offered") if isinstance(label, dict) else None
+    got = regex_letter(completion, regex, n) if regex else answer_letter(completion, n_choices=n, offered=offered)
     ok = got is not None and got == str(gold).strip().upper()
     return Verdict(float(ok), ok, {"extracted": got})

@@ -257,6 +257,11 @@ class EvalStage(Section):
     top_p: Frac | None = Field(None, description="override the suite's (paper: 0.7)")
     max_new_tokens: Pos | None = None
     batch_size: Pos = 64
+    think_gate: bool = Field(False, description="score 0 for a sample without a closing </think> (the paper's "
+                             "scorer gates AIME this way); results record whether it was on")
+    hle_judge_url: str | None = Field(None, description="OpenAI-compatible endpoint of an LLM judge for HLE's "
+                                      "exact-match questions (official: o3-mini); unset = judge-free lower bound")
+    hle_judge_model: str = Field("o3-mini", description="the HLE judge's model name")
 
 
 class Recipe(Section):

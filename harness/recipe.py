@@ -231,7 +231,10 @@ class SandboxSection(Section):
     backend: Literal["auto", "docker", "bwrap"] = "auto"
     image: str = "mixmerge-sandbox:latest"
     workers: Pos | None = Field(None, description="warm workers (default: cores)")
-    timeout_s: PosF = Field(10.0, description="wall-clock limit per program (paper: 10 s)")
+    timeout_s: PosF = Field(10.0, description="wall-clock limit per program (paper: 10 s); LiveCodeBench-style "
+                            "checks get (test_timeout_s + 1) x tests + 5 s instead (lcb_runner)")
+    test_timeout_s: PosF = Field(6.0, description="limit of each test of a stdio / call-based check "
+                                 "(lcb_runner --timeout, runner/parser.py:93)")
     cpu_s: PosF = Field(10.0, description="CPU-time limit per program")
     memory_mb: Pos = Field(1024, description="memory cap per program (paper: 4 GB)")
     pids: Pos = Field(64, description="process cap")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -245,6 +246,22 @@ class SandboxSection(Section):
         "could not be verified (sandbox or engine failure, after one retry); those samples are masked, not scored 0")
 
 
+class LCBWindowSection(Section):
+    """A LiveCodeBench window: the release files it reads and its inclusive contest-date range (the paper does not
+    state its windows; the defaults are the harnesses' it compares with, ``domains/code/lcb.py: LCB_WINDOWS``)."""
+
+    release: str = Field(..., description="'release_vN' (test.jsonl .. testN.jsonl) or 'vN' (testN.jsonl alone)")
+    start: date | None = Field(None, description="first contest date, inclusive (null: no bound)")
+    end: date | None = Field(None, description="last contest date, inclusive (null: no bound)")
+    why: str = Field("", description="where the window comes from (shown in the suite's description)")
+
+
+def default_lcb_windows() -> dict[str, LCBWindowSection]:
+    from domains.code.lcb import LCB_WINDOWS
+
+    return {n: LCBWindowSection(release=w.release, start=w.start, end=w.end, why=w.why) for n, w in LCB_WINDOWS.items()}
+
+
 class EvalStage(Section):
     suites: list[str] = Field(
         default_factory=lambda: ["micro-math", "micro-code", "micro-science", "micro-if", "micro-general"]
@@ -262,6 +279,27 @@ class EvalStage(Section):
     hle_judge_url: str | None = Field(None, description="OpenAI-compatible endpoint of an LLM judge for HLE's "
                                       "exact-match questions (official: o3-mini); unset = judge-free lower bound")
     hle_judge_model: str = Field("o3-mini", description="the HLE judge's model name")
+    lcb_windows: dict[str, LCBWindowSection] = Field(
+        default_factory=default_lcb_windows,
+        description="LiveCodeBench suite -> its release files and inclusive date window (defaults: NeMo-Skills' v5 "
+        "2024-08-01..2025-02-01, Qwen3's v6 2025-02-01..2025-05-01, all of test6.jsonl for lcb-v6-new)",
+    )
+
+    @model_validator(mode="after")
+    def _known_lcb_suites(self):
+        from domains.code.lcb import LCB_WINDOWS, LCBWindow
+
+        known = list(LCB_WINDOWS)
+        for name, w in self.lcb_windows.items():
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                raise ValueError(f"lcb_windows: unknown LiveCodeBench suite {name!r}"
+                                 + (f"; did you mean {close[0]!r}?" if close else "") + f" (known: {', '.join(known)})")
+            try:
+                LCBWindow(w.release, w.start, w.end, w.why)
+            except UserError as e:
+                raise ValueError(f"lcb_windows.{name}: {e}") from None
+        return self
 
 
 class Recipe(Section):

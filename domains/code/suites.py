@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from domains.base import Example, GenerationSettings, Suite
-from domains.code.lcb import LCB_HUB, LCB_WINDOWS, lcb_loader
+from domains.code.lcb import LCB_HUB, LCB_WINDOWS, LCBWindow, lcb_loader
 from domains.hub import load_hub_rows
 from domains.loaders import read_jsonl
 from harness.errors import UserError
@@ -35,14 +35,19 @@ def load_humaneval(path: str | None) -> list[Example]:
     return [humaneval_example(r, f"{path or 'openai/openai_humaneval'}:{i}") for i, r in enumerate(rows, 1)]
 
 
+def lcb_suite(name: str, window: LCBWindow) -> Suite:
+    """The LiveCodeBench suite ``name`` over ``window`` (a recipe's ``eval.lcb_windows`` builds its own)."""
+    return Suite(name, "code", lcb_loader(name, window), k=4, generation=GEN, id_field="question_id", hub_id=LCB_HUB,
+                 description=f"LiveCodeBench {window.describe()} ({window.why}); public + private tests, scored as "
+                 "lcb_runner", version="2")
+
+
 def suites() -> dict[str, Suite]:
     from domains.code.micro import micro
     from domains.micro_suites import micro_suite
 
     out = [
-        *[Suite(n, "code", lcb_loader(n, w), k=4, generation=GEN, id_field="question_id", hub_id=LCB_HUB,
-                description=f"LiveCodeBench {w.describe()} ({w.why}); public + private tests, scored as lcb_runner",
-                version="2") for n, w in LCB_WINDOWS.items()],
+        *[lcb_suite(n, w) for n, w in LCB_WINDOWS.items()],
         Suite("humaneval", "code", load_humaneval, k=1, generation=GEN, id_field="task_id",
               hub_id="openai/openai_humaneval", description="HumanEval, 164 problems, check(candidate) in the sandbox"),
         micro_suite("code", micro, 200, "generated list-processing functions from a spec, run against tests in the sandbox"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from domains.base import Suite
 from domains.registry import all_suites
 from harness.eval.runner import evaluate
 from harness.paths import external_dir
@@ -27,6 +28,17 @@ def public_suites_present(known: set[str]) -> dict[str, str]:
     return {s: str(base / f) for s, f in PUBLIC_FILES.items() if s in known and (base / f).exists()}
 
 
+def _windowed(name: str, cfg) -> str | Suite:
+    """A LiveCodeBench suite over the recipe's window (``eval.lcb_windows``); any other suite by its name."""
+    w = cfg.lcb_windows.get(name)
+    if w is None:
+        return name
+    from domains.code.lcb import LCBWindow
+    from domains.code.suites import lcb_suite
+
+    return lcb_suite(name, LCBWindow(w.release, w.start, w.end, w.why))
+
+
 def eval_stage(ctx: StageContext) -> dict:
     from harness.sandbox import sandbox_for
 
@@ -39,7 +51,7 @@ def eval_stage(ctx: StageContext) -> dict:
         suites += list(data)
     t0 = time.perf_counter()
     results = evaluate(
-        str(ctx.model_dir(variant)), suites, ctx.out, k=cfg.k, limit=cfg.limit, backend=cfg.backend,
+        str(ctx.model_dir(variant)), [_windowed(s, cfg) for s in suites], ctx.out, k=cfg.k, limit=cfg.limit, backend=cfg.backend,
         overrides={"temperature": cfg.temperature, "top_p": cfg.top_p, "max_new_tokens": cfg.max_new_tokens},
         seed=ctx.seed, sandbox=lambda: sandbox_for(ctx.recipe.sandbox), data=data, model_name=variant,
         generator_opts={"batch_size": cfg.batch_size} if cfg.backend == "transformers" else {},

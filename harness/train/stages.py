@@ -19,6 +19,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from harness.errors import UserError, unknown
+from harness.ledger import CountingSandbox, TokenLedger, param_count
 from harness.pipeline.context import StageContext
 from harness.recipe import DOMAINS, GRPOStage, Recipe
 from harness.train import data
@@ -111,7 +112,9 @@ def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
         trainer = build_sft_trainer(recipe, model, tok, scratch, seed, [logger])
         ds = trainer.train_dataset
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds)})
+        ledger = TokenLedger(param_count(trainer.model))
+        ledger.add_trained(trainer._total_train_tokens)  # TRL's own count: attention-mask tokens of every batch
+        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds), "ledger": ledger.record()})
 
 
 def sft_stage(ctx: StageContext) -> dict:
@@ -140,7 +143,7 @@ def open_sandbox(recipe: Recipe, needed: bool):
     sec = recipe.sandbox
     sb = get_sandbox(sec.backend, Limits.from_section(sec), sec.workers, sec.image)
     try:
-        yield sb
+        yield CountingSandbox(sb)  # the ledger's sandbox_programs
     finally:
         close = getattr(sb, "close", None)
         if close:
@@ -165,7 +168,9 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) ->
         trainer = build_grpo_trainer(model, tok, ds, g, reward, out=scratch, seed=seed, shuffle=False,
                                      callbacks=[logger])
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2)})
+        trainer.ledger.sandbox_programs = sb.programs if sb is not None else 0
+        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2),
+                                                          "ledger": trainer.ledger.record()})
 
 
 def grpo_stage(ctx: StageContext) -> dict:
@@ -200,7 +205,8 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
                                                   train_dataset=Dataset.from_list(rows), processing_class=tok,
                                                   callbacks=[logger])
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"teachers": sorted(teachers)})
+        return _finish(trainer, tok, out, logger, clock, {"teachers": sorted(teachers),
+                                                          "ledger": trainer.ledger.record()})
 
 
 def opd_stage(ctx: StageContext) -> dict:

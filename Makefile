@@ -2,6 +2,9 @@
 PY      ?= python3
 VENV    ?= .venv
 RECIPE  ?= micro
+SEEDS   ?=
+# seed 0 runs recipes/$(RECIPE).yaml, seed N recipes/$(RECIPE)-seedN.yaml (identical but for `seed` and `name`)
+seed_recipe = $(if $(filter 0,$(1)),$(RECIPE),$(RECIPE)-seed$(1))
 BIN     := $(VENV)/bin
 SHARED  ?= $(abspath ../shared)
 export NLTK_DATA ?= $(SHARED)/external/nltk_data
@@ -20,8 +23,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# make reproduce SEEDS="0 1": every seed's study, then one report pooled over them (runs/$(RECIPE)-pooled/report.md)
 reproduce: setup
+ifeq ($(strip $(SEEDS)),)
 	$(BIN)/mixmerge reproduce --recipe $(RECIPE)
+else
+	@set -e; for s in $(SEEDS); do \
+	  r=$$(if [ "$$s" = 0 ]; then echo $(RECIPE); else echo $(RECIPE)-seed$$s; fi); \
+	  echo "== seed $$s: recipe $$r"; $(BIN)/mixmerge reproduce --recipe $$r; done
+	$(BIN)/python -m harness.pipeline.report_pool --out runs/$(RECIPE)-pooled \
+	  $(foreach s,$(SEEDS),runs/$(call seed_recipe,$(s)))
+endif
 
 status: setup
 	$(BIN)/mixmerge status --recipe $(RECIPE)

@@ -150,7 +150,7 @@ def open_sandbox(recipe: Recipe, needed: bool):
             close()
 
 
-def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) -> dict:
+def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int, *, rollout: str = "decoder") -> dict:
     from harness.train.grpo import build_grpo_trainer
     from harness.train.rewards import RoutedReward
 
@@ -166,11 +166,11 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) ->
     with open_sandbox(recipe, "code" in domains) as sb, _scratch(out) as scratch:
         reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate)
         trainer = build_grpo_trainer(model, tok, ds, g, reward, out=scratch, seed=seed, shuffle=False,
-                                     callbacks=[logger])
+                                     callbacks=[logger], rollout=rollout)
         trainer.train()
         trainer.ledger.sandbox_programs = sb.programs if sb is not None else 0
         return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2),
-                                                          "ledger": trainer.ledger.record()})
+                                                          "ledger": trainer.ledger.record(), "rollout": rollout})
 
 
 def grpo_stage(ctx: StageContext) -> dict:

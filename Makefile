@@ -11,7 +11,7 @@ export NLTK_DATA ?= $(SHARED)/external/nltk_data
 export MIXMERGE_EXTERNAL ?= $(SHARED)/external
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup reproduce test lint status clean-runs
+.PHONY: setup reproduce test lint status clean-runs check-reference
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,12 @@ else
 	$(BIN)/python -m harness.pipeline.report_pool --out runs/$(RECIPE)-pooled \
 	  $(foreach s,$(SEEDS),runs/$(call seed_recipe,$(s)))
 endif
+
+# each seed's fresh leaderboard against the committed reference (results/$(RECIPE)-seedN.csv), inside its 95% CIs
+check-reference: setup
+	@set -e; for s in $(or $(SEEDS),0); do \
+	  r=$$(if [ "$$s" = 0 ]; then echo $(RECIPE); else echo $(RECIPE)-seed$$s; fi); \
+	  $(BIN)/python -m leaderboard.reference_check runs/$$r/leaderboard/leaderboard.csv results/$(RECIPE)-seed$$s.csv; done
 
 status: setup
 	$(BIN)/mixmerge status --recipe $(RECIPE)

@@ -9,7 +9,8 @@ per-step timers the trainer logs: ``time/generation_s`` (TRL ``_generate``), ``t
 function; code through the sandbox pool) and the step's wall time; "rest" = wall - generation - reward (log-probs,
 loss, backward, optimiser). Each domain runs once per ``--rollouts`` entry, back to back in the same process:
 ``trl`` (TRL's ``model.generate``) and ``decoder`` (the project's batched decoder, ``harness.train.rollout``), so
-the two are compared under the same load. The first step is dropped as warm-up when more than one is run. A second table
+the two are compared under the same load. GFLOP/step is the stage ledger's FLOPs (``harness.ledger``) per step: what
+the step computes, whatever the load. The first step is dropped as warm-up when more than one is run. A second table
 verifies one rollout batch of *reference* responses per domain (real programs for code), so the sandbox cost of
 correct code is visible even when the policy writes little runnable code. Without ``--model`` a randomly
 initialised model of the recipe's ``base.micro`` size is built (same shapes and cost as the pretrained one, except
@@ -79,14 +80,16 @@ def main() -> None:
         row = {"domain": d, "rollout": rollout, "completions": g.prompts_per_step * g.group_size, "step_s": round(wall, 2),
                "generation_s": round(gen, 2), "reward_s": round(rew, 3), "rest_s": round(wall - gen - rew, 2),
                "completion_len": round(statistics.median(r["completion_length"] for r in logs[use]), 1),
+               "gflop_step": round(res["ledger"]["flops"] / 1e9 / max(1, res["ledger"]["batches"]), 1),
                "device_s_total": res["device_seconds"], "run_wall_s": round(time.perf_counter() - t0, 1)}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print("\n| domain | rollout | completions/step | step s | generation s | reward s | rest s | mean completion tokens |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| domain | rollout | completions/step | step s | generation s | reward s | rest s | mean completion tokens "
+          "| GFLOP/step (ledger) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['domain']} | {r['rollout']} | {r['completions']} | {r['step_s']} | {r['generation_s']} | "
-              f"{r['reward_s']} | {r['rest_s']} | {r['completion_len']} |")
+              f"{r['reward_s']} | {r['rest_s']} | {r['completion_len']} | {r['gflop_step']} |")
     print("\nreward of one rollout batch of reference responses (the teacher's right ones; code = real programs in the sandbox)")
     with open_sandbox(recipe, "code" in args.domains) as sb:
         for d in args.domains:

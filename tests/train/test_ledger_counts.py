@@ -57,6 +57,17 @@ def test_sft_trained_tokens_are_the_non_padding_tokens_of_the_batches_seen(micro
     assert res["flops"] == 6 * res["params"] * expected
 
 
+def test_opd_counts_one_teacher_forward_per_sample(micro_model, tmp_path):
+    from harness.train.stages import run_opd
+
+    r = tiny_recipe()
+    res = run_opd(r, micro_model, {d: micro_model for d in ("math", "code", "science", "if")}, tmp_path, seed=0)
+    led = res["ledger"]
+    assert led["batches"] == r.opd.steps and led["generated_tokens"] == pytest.approx(
+        r.opd.prompts_per_step * r.opd.samples_per_prompt * _completion_tokens_logged(tmp_path))
+    assert led["forwarded_tokens"] == led["trained_tokens"] == led["generated_tokens"] + led["prompt_tokens"]
+
+
 def test_the_stage_sandbox_counts_every_program_it_runs():
     from domains.code.verify import verify_code, verify_code_many
 

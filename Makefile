@@ -10,6 +10,14 @@ SHARED  ?= $(abspath ../shared)
 export NLTK_DATA ?= $(SHARED)/external/nltk_data
 export MIXMERGE_EXTERNAL ?= $(SHARED)/external
 export OMP_WAIT_POLICY ?= PASSIVE
+# What can be pinned of the CPU numerics (README, "Figures across machines"): the thread count and the kernels' ISA
+# (MKL's conditional numerical reproducibility, oneDNN and ATen at AVX2, which every x86-64 CPU of the last decade has).
+export OMP_NUM_THREADS ?= 2
+ifeq ($(shell uname -m),x86_64)
+export MKL_CBWR ?= AVX2
+export ONEDNN_MAX_CPU_ISA ?= AVX2
+export ATEN_CPU_CAPABILITY ?= avx2
+endif
 
 .PHONY: setup reproduce test lint status clean-runs check-reference
 

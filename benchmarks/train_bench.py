@@ -80,7 +80,7 @@ def main() -> None:
         row = {"domain": d, "rollout": rollout, "completions": g.prompts_per_step * g.group_size, "step_s": round(wall, 2),
                "generation_s": round(gen, 2), "reward_s": round(rew, 3), "rest_s": round(wall - gen - rew, 2),
                "completion_len": round(statistics.median(r["completion_length"] for r in logs[use]), 1),
-               "gflop_step": round(res["ledger"]["flops"] / 1e9 / max(1, res["ledger"]["batches"]), 1),
+               "gflop_step": round(res["compute_ledger"]["flops"] / 1e9 / max(1, res["compute_ledger"]["batches"]), 1),
                "device_s_total": res["device_seconds"], "run_wall_s": round(time.perf_counter() - t0, 1)}
         rows.append(row)
         print(json.dumps(row), flush=True)

@@ -1,6 +1,6 @@
 """The compute ledger: what each stage did, counted (deterministic), beside what it took, timed (machine-dependent).
 
-Written by the training stages into their manifest under ``"ledger"``; read by ONE reader (``read_run``) that the
+Written by the training stages into their manifest under ``"compute_ledger"``; read by ONE reader (``read_run``) that the
 compute analysis, the report and the leaderboard's accuracy-vs-compute plot all use.
 
 Counted per stage (the same for the same recipe, seed and machine kind, whatever the load):
@@ -78,7 +78,7 @@ class TokenLedger:
                      self.trained_tokens)
 
     def record(self) -> dict:
-        """What the stage manifest stores under ``"ledger"``."""
+        """What the stage manifest stores under ``"compute_ledger"``."""
         return {**asdict(self), "flops": self.flops, "params_counted": PARAMS_COUNTED}
 
 
@@ -127,9 +127,9 @@ def read_run(run_dir: Path) -> list[dict]:
             raise UserError(f"{mf}: device_seconds: expected a number, got {m.get('device_seconds')!r}")
         if "device_seconds" not in m:
             raise UserError(f"{mf}: manifest lacks device_seconds")
-        led = m.get("ledger")
+        led = m.get("compute_ledger")  # ("ledger" is the leaderboard stage's own: stage -> device-seconds)
         if led is not None and not (isinstance(led, dict) and all(isinstance(led.get(k), int) for k in (*COUNTS, "flops"))):
-            raise UserError(f"{mf}: ledger: expected integers {', '.join((*COUNTS, 'flops'))}")
+            raise UserError(f"{mf}: compute_ledger: expected integers {', '.join((*COUNTS, 'flops'))}")
         dev = float(m["device_seconds"] or 0.0)
         rows.append({"stage": m.get("stage", mf.parent.name), "device": m.get("device", "?"),
                      "wall_seconds": float(m.get("wall_seconds") or 0.0), "device_seconds": dev,

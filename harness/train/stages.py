@@ -114,7 +114,7 @@ def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
         trainer.train()
         ledger = TokenLedger(param_count(trainer.model))
         ledger.add_trained(trainer._total_train_tokens)  # TRL's own count: attention-mask tokens of every batch
-        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds), "ledger": ledger.record()})
+        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds), "compute_ledger": ledger.record()})
 
 
 def sft_stage(ctx: StageContext) -> dict:
@@ -170,7 +170,7 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int, *,
         trainer.train()
         trainer.ledger.sandbox_programs = sb.programs if sb is not None else 0
         return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2),
-                                                          "ledger": trainer.ledger.record(), "rollout": rollout})
+                                                          "compute_ledger": trainer.ledger.record(), "rollout": rollout})
 
 
 def grpo_stage(ctx: StageContext) -> dict:
@@ -206,7 +206,7 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
                                                   callbacks=[logger])
         trainer.train()
         return _finish(trainer, tok, out, logger, clock, {"teachers": sorted(teachers),
-                                                          "ledger": trainer.ledger.record()})
+                                                          "compute_ledger": trainer.ledger.record()})
 
 
 def opd_stage(ctx: StageContext) -> dict:

@@ -34,9 +34,12 @@ def run(tmp_path):
         (root / stage).mkdir(parents=True)
         (root / stage / "manifest.json").write_text(json.dumps(
             {"stage": stage, "status": "done", "device": "cpu x2", "wall_seconds": dev / 2, "device_seconds": dev,
-             "ledger": _ledger(gen, prompt, trained)}))
+             "compute_ledger": _ledger(gen, prompt, trained)}))
     (root / "merge-ties").mkdir()
     (root / "merge-ties" / "manifest.json").write_text(json.dumps({"stage": "merge-ties", "device_seconds": 1.0}))
+    (root / "leaderboard").mkdir()  # the leaderboard stage's manifest has its own "ledger" (stage -> device-seconds)
+    (root / "leaderboard" / "manifest.json").write_text(json.dumps(
+        {"stage": "leaderboard", "device_seconds": 1.0, "ledger": {"rl-math": 40.0}}))
     return root
 
 
@@ -76,9 +79,9 @@ def test_report_names_which_measure_the_paper_reports(run, tmp_path):
 def test_bad_ledger_is_one_error_naming_the_file(run):
     mf = run / "rl-code" / "manifest.json"
     m = json.loads(mf.read_text())
-    m["ledger"]["flops"] = "many"
+    m["compute_ledger"]["flops"] = "many"
     mf.write_text(json.dumps(m))
-    with pytest.raises(UserError, match=r"rl-code/manifest.json: ledger: expected integers"):
+    with pytest.raises(UserError, match=r"rl-code/manifest.json: compute_ledger: expected integers"):
         read_run(run)
     mf.write_text("{")
     with pytest.raises(UserError, match="rl-code/manifest.json: invalid JSON"):

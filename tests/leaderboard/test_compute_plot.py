@@ -23,7 +23,7 @@ def run(tmp_path):
         (root / stage).mkdir(parents=True)
         led = {"params": N, "generated_tokens": fwd, "prompt_tokens": 0, "forwarded_tokens": 0, "trained_tokens": trained,
                "sandbox_programs": 0, "batches": 1, "flops": flops(N, fwd, trained)}
-        (root / stage / "manifest.json").write_text(json.dumps({"stage": stage, "device_seconds": dev, "ledger": led}))
+        (root / stage / "manifest.json").write_text(json.dumps({"stage": stage, "device_seconds": dev, "compute_ledger": led}))
     return root
 
 

@@ -20,8 +20,8 @@ def _completion_tokens_logged(out) -> float:
 
 def test_two_runs_of_the_same_recipe_and_seed_give_identical_ledgers(micro_model, tmp_path):
     r = tiny_recipe()
-    a = run_grpo(r, "multi", micro_model, tmp_path / "a", seed=0)["ledger"]
-    b = run_grpo(r, "multi", micro_model, tmp_path / "b", seed=0)["ledger"]
+    a = run_grpo(r, "multi", micro_model, tmp_path / "a", seed=0)["compute_ledger"]
+    b = run_grpo(r, "multi", micro_model, tmp_path / "b", seed=0)["compute_ledger"]
     assert a == b
     g = r.rl_multi
     batch = g.prompts_per_step * g.group_size
@@ -36,19 +36,19 @@ def test_two_runs_of_the_same_recipe_and_seed_give_identical_ledgers(micro_model
     # every code sample with a fenced block is one sandbox program; at most one per code sample
     code_samples = g.steps * (g.prompts_per_step // 4) * g.group_size
     assert 0 <= a["sandbox_programs"] <= code_samples
-    c = run_grpo(r, "multi", micro_model, tmp_path / "c", seed=1)["ledger"]
+    c = run_grpo(r, "multi", micro_model, tmp_path / "c", seed=1)["compute_ledger"]
     assert c["generated_tokens"] != a["generated_tokens"] or c["prompt_tokens"] != a["prompt_tokens"]
 
 
 def test_reference_log_probs_are_counted_as_forwarded(micro_model, tmp_path):
-    res = run_grpo(tiny_recipe(grpo={"kl_coef": 0.04}), "math", micro_model, tmp_path, seed=0)["ledger"]
+    res = run_grpo(tiny_recipe(grpo={"kl_coef": 0.04}), "math", micro_model, tmp_path, seed=0)["compute_ledger"]
     assert res["forwarded_tokens"] == res["trained_tokens"] == res["generated_tokens"] + res["prompt_tokens"] > 0
     assert res["sandbox_programs"] == 0
 
 
 def test_sft_trained_tokens_are_the_non_padding_tokens_of_the_batches_seen(micro_model, tmp_path):
     r = tiny_recipe()
-    res = run_sft(r, micro_model, tmp_path / "run", seed=0)["ledger"]
+    res = run_sft(r, micro_model, tmp_path / "run", seed=0)["compute_ledger"]
     model, tok = load_model(micro_model)
     trainer = build_sft_trainer(r, model, tok, tmp_path / "t", seed=0)
     batches = iter(trainer.get_train_dataloader())
@@ -62,7 +62,7 @@ def test_opd_counts_one_teacher_forward_per_sample(micro_model, tmp_path):
 
     r = tiny_recipe()
     res = run_opd(r, micro_model, {d: micro_model for d in ("math", "code", "science", "if")}, tmp_path, seed=0)
-    led = res["ledger"]
+    led = res["compute_ledger"]
     assert led["batches"] == r.opd.steps and led["generated_tokens"] == pytest.approx(
         r.opd.prompts_per_step * r.opd.samples_per_prompt * _completion_tokens_logged(tmp_path))
     assert led["forwarded_tokens"] == led["trained_tokens"] == led["generated_tokens"] + led["prompt_tokens"]

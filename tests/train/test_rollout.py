@@ -64,6 +64,6 @@ def test_greedy_rollout_equals_generate(trainer):
 
 def test_trl_rollout_path_and_unknown_rollout(micro_model, tmp_path):
     res = run_grpo(tiny_recipe(), "science", micro_model, tmp_path, seed=0, rollout="trl")
-    assert res["rollout"] == "trl" and res["ledger"]["generated_tokens"] > 0
+    assert res["rollout"] == "trl" and res["compute_ledger"]["generated_tokens"] > 0
     with pytest.raises(UserError, match="did you mean 'trl'"):
         run_grpo(tiny_recipe(), "science", micro_model, tmp_path / "x", seed=0, rollout="trll")

@@ -48,7 +48,7 @@ def analyze_compute(run_dir: Path, out: Path | None = None) -> dict:
     rows = read_manifests(run_dir)
     hours = {r["stage"]: r["device_hours"] for r in rows}
     result = {"run": str(run_dir), "stages": rows, **_fractions(hours), "counted": ratios(rows),
-              "paper": paper_reference(), "devices": sorted({r["device"] for r in rows})}
+              "paper": paper_reference(), "devices": sorted({r["device"] for r in rows if r["stage"] in (*SINGLES, "rl-multi", "opd-multi")})}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "compute.json").write_text(json.dumps(result, indent=2))
@@ -83,6 +83,6 @@ def format_compute(result: dict) -> str:
     lines.append(f"MT-OPD / four single-domain RL runs: {pct(result['opd_over_singles'])} "
                  f"(paper: {pct(paper['opd_over_singles'])})")
     if len(result["devices"]) > 1:
-        lines.append(f"note: stages ran on different devices ({', '.join(result['devices'])}); "
-                     "device-hours are not comparable across them")
+        lines.append(f"note: the RL stages ran on different devices ({', '.join(result['devices'])}); "
+                     "their device-hours are not comparable")
     return "\n".join(lines)

@@ -57,7 +57,7 @@ def findings_hold(sc: Scores) -> dict[str, bool]:
 
 
 def _table(pooled: PooledScores) -> list[str]:
-    """RL minus SFT per (model, own-domain suite): pooled with its CI, then each seed's."""
+    """RL minus SFT per (model, domain suite): pooled with its CI, then each seed's."""
     tags = list(pooled.parts)
     suites = [s for s in pooled.suites if suite_domain(s) in {m.removeprefix("rl-") for m in SINGLES}]
     lines = ["| model | " + " | ".join(suites) + " |", "|---" * (len(suites) + 1) + "|"]
@@ -82,7 +82,7 @@ def pooled_report(runs: dict[str, Path], out: Path) -> dict:
     merges = sorted(v for v in pooled.dirs if v.startswith("merge-"))
     data: dict = {"runs": {t: str(p) for t, p in runs.items()}, "hold": {"pooled": findings_hold(pooled)}}
     sections = [[f"# Mix or merge? — findings pooled over {len(runs)} seeds ({', '.join(runs)})", "",
-                 "RL minus SFT on each model's own domains, percentage points, paired bootstrap 95% CI over the "
+                 "RL minus SFT on the four domains' suites, percentage points, paired bootstrap 95% CI over the "
                  "problems of all seeds (bold = beyond the CI):", "", *_table(pooled)]]
     for title, sc in [("pooled", pooled), *pooled.parts.items()]:
         hold = findings_hold(sc)
@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="where report.md and report.json go")
     args = ap.parse_args(argv)
     try:
-        data = pooled_report({p.name: p for p in args.runs}, args.out)
+        names = [p.name for p in args.runs]
+        tags = names if len(set(names)) == len(names) else [str(p) for p in args.runs]  # runs/<recipe> names clash
+        data = pooled_report(dict(zip(tags, args.runs, strict=True)), args.out)
     except UserError as e:
         print(f"report_pool: error: {e}", file=sys.stderr)
         return 2

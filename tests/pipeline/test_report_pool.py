@@ -53,6 +53,9 @@ def test_pooled_report_per_seed_and_pooled_findings(tmp_path, capsys):
     assert data["hold"]["pooled"]["singles_beat_sft_on_own_domain"] is True
     text = (out / "report.md").read_text()
     assert "findings pooled over 2 seeds (s0, s1)" in text and "## s1" in text and "per seed: s0 / s1" in text
+    same_name = make_run(tmp_path / "x" / "s0")  # two stores of one recipe name: tagged by their paths
+    assert main([str(a), str(same_name), "--out", str(tmp_path / "p2")]) == 0
+    assert f"({a}, {same_name})" in (tmp_path / "p2" / "report.md").read_text()
     assert main([str(a), str(tmp_path / "missing"), "--out", str(out)]) == 2
     assert "missing: run directory not found" in capsys.readouterr().err
 

@@ -54,6 +54,9 @@ def print_plan(runner: Runner, stages: list[Stage]) -> None:
             print(launch_text(r, s, runner.root))
     if total:
         print(f"estimated GPU hours (paper's table): {total:,.1f}")
+    from harness.ledger_estimate import format_estimate  # the compute ledger the recipe implies (issue #21)
+
+    print(format_estimate(r))
 
 
 def run(args: argparse.Namespace) -> int:

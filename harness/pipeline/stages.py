@@ -25,9 +25,9 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "base": Kind("harness.model.base_stage:base_stage", "4", ("base", "data"), "#2"),
     "sft": Kind("harness.train.stages:sft_stage", "3", ("sft", "data"), "#6"),
-    "rl": Kind("harness.train.stages:grpo_stage", "3", ("grpo", "grpo_overrides", "data", "sandbox"), "#6"),
+    "rl": Kind("harness.train.stages:grpo_stage", "4", ("grpo", "grpo_overrides", "data", "sandbox"), "#6"),
     # multi-task GRPO reads its own section only: changing it must not retrain the four single-domain models
-    "rl-multi": Kind("harness.train.stages:grpo_stage", "3", ("rl_multi", "data", "sandbox"), "#6"),
+    "rl-multi": Kind("harness.train.stages:grpo_stage", "4", ("rl_multi", "data", "sandbox"), "#6"),
     "merge": Kind("harness.merge.stages:merge_stage", "1", ("merge",), "#7"),
     "opd": Kind("harness.train.stages:opd_stage", "3", ("opd", "data"), "#6"),
     "eval": Kind("harness.eval.stages:eval_stage", "3", ("eval", "data", "sandbox"), "#12"),

@@ -19,6 +19,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from harness.errors import UserError, unknown
+from harness.ledger import CountingSandbox, TokenLedger, param_count
 from harness.pipeline.context import StageContext
 from harness.recipe import DOMAINS, GRPOStage, Recipe
 from harness.train import data
@@ -111,7 +112,9 @@ def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
         trainer = build_sft_trainer(recipe, model, tok, scratch, seed, [logger])
         ds = trainer.train_dataset
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds)})
+        ledger = TokenLedger(param_count(trainer.model))
+        ledger.add_trained(trainer._total_train_tokens)  # TRL's own count: attention-mask tokens of every batch
+        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds), "compute_ledger": ledger.record()})
 
 
 def sft_stage(ctx: StageContext) -> dict:
@@ -140,14 +143,14 @@ def open_sandbox(recipe: Recipe, needed: bool):
     sec = recipe.sandbox
     sb = get_sandbox(sec.backend, Limits.from_section(sec), sec.workers, sec.image)
     try:
-        yield sb
+        yield CountingSandbox(sb)  # the ledger's sandbox_programs
     finally:
         close = getattr(sb, "close", None)
         if close:
             close()
 
 
-def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) -> dict:
+def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int, *, rollout: str = "decoder") -> dict:
     from harness.train.grpo import build_grpo_trainer
     from harness.train.rewards import RoutedReward
 
@@ -164,11 +167,13 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) ->
         reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate,
                               max_infra_share=recipe.sandbox.max_infra_failure_share)
         trainer = build_grpo_trainer(model, tok, ds, g, reward, out=scratch, seed=seed, shuffle=False,
-                                     callbacks=[logger])
+                                     callbacks=[logger], rollout=rollout)
         trainer.train()
+        trainer.ledger.sandbox_programs = sb.programs if sb is not None else 0
         return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2),
-                                                            "infra_failed": reward.infra_failed,
-                                                            "infra_retried": reward.infra_retried})
+                                                          "infra_failed": reward.infra_failed,
+                                                          "infra_retried": reward.infra_retried,
+                                                          "compute_ledger": trainer.ledger.record(), "rollout": rollout})
 
 
 def grpo_stage(ctx: StageContext) -> dict:
@@ -202,7 +207,8 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
                                                   train_dataset=Dataset.from_list(rows), processing_class=tok,
                                                   callbacks=[logger])
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"teachers": sorted(teachers)})
+        return _finish(trainer, tok, out, logger, clock, {"teachers": sorted(teachers),
+                                                          "compute_ledger": trainer.ledger.record()})
 
 
 def opd_stage(ctx: StageContext) -> dict:

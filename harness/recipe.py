@@ -19,11 +19,30 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from harness.errors import UserError
 
 DOMAINS = ("math", "code", "science", "if")  # the four RL domains of the study
+# where a stage runs (Ray resources) does not change what it produces: never hashed
+HASH_EXCLUDED = {s: {"resources"} for s in ("base", "sft", "grpo", "rl_multi", "opd", "merge", "eval")}
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Resources(Section):
+    """What one stage of this section asks a Ray cluster for (`executor: ray`); the local executor ignores it.
+    Not part of any stage's hash: where a stage runs does not change what it produces."""
+
+    cpus: float = Field(1.0, description="CPU cores (Ray num_cpus)")
+    gpus: float = Field(0.0, description="GPUs (Ray num_gpus); the paper's RL and eval stages take a node's 8")
+    memory_gb: float | None = Field(None, description="memory reserved for the stage (Ray memory); null = none")
+
+
+class Executor(Section):
+    """How `mixmerge reproduce` runs the planned stages (`--executor` / `--ray-address` override it)."""
+
+    kind: Literal["local", "ray"] = Field("local", description="local: in order, here; ray: independent stages "
+                                          "side by side as Ray tasks (pip install 'mixmerge[ray]')")
+    address: str | None = Field(None, description="Ray cluster address (ray://… or HOST:PORT); null starts Ray here")
 
 
 class MicroModel(Section):
@@ -50,6 +69,7 @@ class BaseStage(Section):
     )
     revision: str | None = Field(None, description="hub revision when `model` is a hub id")
     micro: MicroModel = Field(default_factory=MicroModel)
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
 class DomainData(Section):
@@ -85,6 +105,7 @@ class SFTStage(Section):
     weight_decay: float = 0.1
     batch_size: int = Field(64, description="global batch (paper: 512)")
     max_length: int = Field(256, description="max tokens per example")
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
 class GRPOStage(Section):
@@ -107,6 +128,7 @@ class GRPOStage(Section):
     )
     think_gate: bool = Field(False, description="reward 0 without a closing </think> (the paper's format gate)")
 
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
     @model_validator(mode="after")
     def _positive(self):
         if self.group_size < 2:
@@ -131,6 +153,7 @@ class OPDStage(Section):
     temperature: float = 1.0
     max_completion_length: int = Field(96, description="the longest domain's (IF); paper: 16,384")
     mix: dict[str, float] = Field(default_factory=lambda: {d: 0.25 for d in DOMAINS})
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
 class MergeStage(Section):
@@ -147,6 +170,7 @@ class MergeStage(Section):
     seed: int = Field(0, description="DARE seed (paper: 0)")
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
 
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -174,6 +198,7 @@ class EvalStage(Section):
     top_p: float | None = Field(None, description="override the suite's (paper: 0.7)")
     max_new_tokens: int | None = None
     batch_size: int = 64
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
 class Recipe(Section):
@@ -191,13 +216,14 @@ class Recipe(Section):
     merge: MergeStage = Field(default_factory=MergeStage)
     eval: EvalStage = Field(default_factory=EvalStage)
     sandbox: SandboxSection = Field(default_factory=SandboxSection)
+    executor: Executor = Field(default_factory=Executor)
     gpu_hours: dict[str, float] = Field(
         default_factory=dict, description="stage -> GPU-hours estimate (paper recipe: from the paper's table)"
     )
 
     def section_hash(self, *paths: str) -> str:
         """Stable hash of some top-level sections (what a stage's output depends on)."""
-        data = self.model_dump(mode="json", by_alias=True)
+        data = self.model_dump(mode="json", by_alias=True, exclude=HASH_EXCLUDED)
         sub = {p: data[p] for p in paths}
         return hashlib.sha256(json.dumps(sub, sort_keys=True).encode()).hexdigest()[:16]
 

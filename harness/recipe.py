@@ -21,6 +21,8 @@ from harness.errors import UserError
 DOMAINS = ("math", "code", "science", "if")  # the four RL domains of the study
 # where a stage runs (Ray resources) does not change what it produces: never hashed
 HASH_EXCLUDED = {s: {"resources"} for s in ("base", "sft", "grpo", "rl_multi", "opd", "merge", "eval")}
+# fields added after runs existed, hashed only when set: their default leaves every output as it was
+HASHED_WHEN_SET = (("eval", "data"),)
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
 
 
@@ -198,6 +200,9 @@ class EvalStage(Section):
     top_p: float | None = Field(None, description="override the suite's (paper: 0.7)")
     max_new_tokens: int | None = None
     batch_size: int = 64
+    data: dict[str, str] = Field(
+        default_factory=dict, description="suite -> local file in its published format (instead of its hub id); "
+        "${MIXMERGE_EXTERNAL} stands for the external data directory (harness.paths)")
     resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
@@ -224,6 +229,9 @@ class Recipe(Section):
     def section_hash(self, *paths: str) -> str:
         """Stable hash of some top-level sections (what a stage's output depends on)."""
         data = self.model_dump(mode="json", by_alias=True, exclude=HASH_EXCLUDED)
+        for section, key in HASHED_WHEN_SET:
+            if not data[section][key]:
+                del data[section][key]
         sub = {p: data[p] for p in paths}
         return hashlib.sha256(json.dumps(sub, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -114,7 +114,18 @@ def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
         return _finish(trainer, tok, out, logger, clock, {"examples": len(ds)})
 
 
+def _openrlhf(ctx: StageContext) -> bool:
+    """Whether the stage's recipe section names ``backend: openrlhf`` (then it runs in the pinned image)."""
+    from harness.train.cli import backend_of
+
+    return backend_of(ctx.recipe, ctx.name) == "openrlhf"
+
+
 def sft_stage(ctx: StageContext) -> dict:
+    if _openrlhf(ctx):
+        from harness.train.openrlhf.stage import openrlhf_stage
+
+        return openrlhf_stage(ctx, "sft")
     return run_sft(ctx.recipe, ctx.model_dir("base"), ctx.out, ctx.seed)
 
 
@@ -169,6 +180,10 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) ->
 
 
 def grpo_stage(ctx: StageContext) -> dict:
+    if _openrlhf(ctx):
+        from harness.train.openrlhf.stage import openrlhf_stage
+
+        return openrlhf_stage(ctx, "grpo")
     return run_grpo(ctx.recipe, ctx.param or "multi", ctx.model_dir("sft"), ctx.out, ctx.seed)
 
 

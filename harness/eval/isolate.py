@@ -113,7 +113,9 @@ def container_spec(args, suites: list[str], backend: str) -> dict:
     if not args.image.split(":")[-1].endswith("cpu"):
         import docker
 
-        spec["device_requests"] = [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]
+        ids = [i for i in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if i.strip()]  # Ray's share
+        spec["device_requests"] = [docker.types.DeviceRequest(device_ids=ids, capabilities=[["gpu"]]) if ids else
+                                   docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]
     return spec
 
 

@@ -147,6 +147,7 @@ class RayPool:
                                 "`ray start --head` or leave --ray-address out to start Ray here") from None
         self._task = ray.remote(max_retries=0)(_remote_build)
         self.running: dict[Any, Stage] = {}
+        self.refused: list[Outcome] = []  # asks for more than the whole cluster has: would wait for ever
 
     def has_room(self) -> bool:
         return True  # Ray queues a task until a node has its resources
@@ -164,10 +165,24 @@ class RayPool:
         return f" (ray task: {o['num_cpus']:g} CPU, {o['num_gpus']:g} GPU{mem})"
 
     def submit(self, st: Stage, h: str) -> None:
+        opts, have = self.options(st), self.ray.cluster_resources()
+        short = [f"{opts[k]:g} {name} (the cluster has {have.get(res, 0):g})"
+                 for k, res, name in (("num_gpus", "GPU", "GPU"), ("num_cpus", "CPU", "CPU"))
+                 if opts[k] > have.get(res, 0)]
+        if short:
+            self.running[st.name] = st
+            self.refused.append(Outcome(st.name, "failed", message=(
+                f"stage {st.name} asks Ray for {' and '.join(short)}: it would wait for ever; add such nodes to "
+                f"the cluster or lower {st.spec.resources or 'its section'}.resources in the recipe")))
+            return
         ref = self._task.options(**self.options(st)).remote(self.recipe, str(self.root), st, st.spec, h, os.getcwd())
         self.running[ref] = st
 
     def wait(self) -> Outcome:
+        if self.refused:
+            o = self.refused.pop(0)
+            self.running.pop(o.stage)
+            return o
         [ref], _ = self.ray.wait(list(self.running), num_returns=1)
         st = self.running.pop(ref)
         try:

@@ -113,8 +113,18 @@ def container_kwargs(launch: L.Launch, gpus: bool) -> dict:
           "ulimits": [docker.types.Ulimit(name="memlock", soft=-1, hard=-1),
                       docker.types.Ulimit(name="stack", soft=67108864, hard=67108864)]}
     if gpus:
-        kw["device_requests"] = [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]
+        kw["device_requests"] = [gpu_request()]
     return kw
+
+
+def gpu_request():
+    """Every GPU of the node, or only those Ray gave this task (a Ray worker sees them in CUDA_VISIBLE_DEVICES)."""
+    import docker
+
+    ids = [i for i in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if i.strip()]
+    if ids:
+        return docker.types.DeviceRequest(device_ids=ids, capabilities=[["gpu"]])
+    return docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])
 
 
 def run_launch(ctx: StageContext, launch: L.Launch, client, *, gpus: bool = True, user: str | None = None) -> dict:

@@ -49,10 +49,10 @@ def install() -> None:
 if __name__ == "__main__":  # used by the kill -9 tests: python fake_stages.py RUNS_DIR [UNTIL [EXECUTOR]]
     import sys
 
+    import fake_stages  # by module name, not __main__: Ray workers import the stage function by its name
+
     from harness.pipeline.runner import Runner
     from harness.recipe import Recipe
-
-    import fake_stages  # by module name, not __main__: Ray workers import the stage function by its name
 
     fake_stages.install()
     until = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "-" else None

@@ -109,11 +109,11 @@ def container_kwargs(launch: L.Launch, gpus: bool) -> dict:
     env = dict(launch.env)
     env.update({k: os.environ[k] for k in L.PASSED_BY_NAME if k in os.environ})
     kw = {"volumes": volumes, "environment": env, "working_dir": str(launch.run_root), "ipc_mode": "host",
-          "network_mode": "host", "labels": {"org.mixmerge.role": "openrlhf", "org.mixmerge.stage": launch.stage},
-          "ulimits": [docker.types.Ulimit(name="memlock", soft=-1, hard=-1),
-                      docker.types.Ulimit(name="stack", soft=67108864, hard=67108864)]}
-    if gpus:
+          "network_mode": "host", "labels": {"org.mixmerge.role": "openrlhf", "org.mixmerge.stage": launch.stage}}
+    if gpus:  # pinned host memory for NCCL / CUDA (an unprivileged CPU-only engine may refuse the rlimits)
         kw["device_requests"] = [gpu_request()]
+        kw["ulimits"] = [docker.types.Ulimit(name="memlock", soft=-1, hard=-1),
+                         docker.types.Ulimit(name="stack", soft=67108864, hard=67108864)]
     return kw
 
 
@@ -137,8 +137,14 @@ def run_launch(ctx: StageContext, launch: L.Launch, client, *, gpus: bool = True
     ctx.log.info("openrlhf launch (also in %s):\n%s", launch.workdir / "launch.sh", L.format_plan(launch))
     tally = LogTally()
     t0 = time.time()
-    container = client.containers.run(launch.image, launch.python_argv, detach=True, user=user,
-                                      **container_kwargs(launch, gpus))
+    import docker
+
+    try:
+        container = client.containers.run(launch.image, launch.python_argv, detach=True, user=user,
+                                          **container_kwargs(launch, gpus))
+    except docker.errors.APIError as e:
+        why = (e.explanation or str(e)).strip().splitlines()[0]
+        raise UserError(f"{where}: the engine could not start {launch.image}: {why}; see {logfile}") from None
     try:
         buf = b""
         for chunk in container.logs(stream=True, follow=True):

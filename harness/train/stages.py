@@ -219,5 +219,10 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
 
 
 def opd_stage(ctx: StageContext) -> dict:
+    from harness.train.opd_placement import check_cuda
+
     teachers = {d: ctx.model_dir(f"rl-{d}") for d in DOMAINS if f"rl-{d}" in ctx.inputs}
+    where = check_cuda(ctx.model_dir("sft"), [teachers[d] for d in sorted(teachers) if ctx.recipe.opd.mix.get(d)])
+    if where:
+        ctx.log.info("%s", where)
     return run_opd(ctx.recipe, ctx.model_dir("sft"), teachers, ctx.out, ctx.seed)

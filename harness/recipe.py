@@ -131,6 +131,7 @@ class GRPOStage(Section):
     think_gate: bool = Field(False, description="reward 0 without a closing </think> (the paper's format gate)")
 
     resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
+
     @model_validator(mode="after")
     def _positive(self):
         if self.group_size < 2:

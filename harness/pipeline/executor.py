@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("local", "ray")
 # what a Ray worker needs from the driver's environment (Ray starts workers from the raylet's, not ours)
+# (never CUDA_VISIBLE_DEVICES: Ray sets it per task to the GPUs it assigned)
 FORWARD_ENV = ("PYTHONPATH", "NLTK_DATA", "DOCKER_HOST", "HF_HOME", "HF_HUB_OFFLINE", "OMP_NUM_THREADS",
-               "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES")
+               "OMP_WAIT_POLICY", "TOKENIZERS_PARALLELISM")
 
 
 def execute(runner: Runner, stages: list[Stage], force: set[str], keep_going: bool, pool) -> list[Outcome]:

@@ -86,12 +86,13 @@ class Outcome:
 
 @contextmanager
 def stage_log(path: Path):
-    """Everything the ``mixmerge`` loggers say while a stage builds also goes to its log file (appended: the
-    log of a failed attempt stays beside the next one)."""
+    """Everything logged at INFO or above while a stage builds (ours, the data loaders', the libraries') also goes
+    to its log file (appended: the log of a failed attempt stays beside the next one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    top = logging.getLogger("mixmerge")
+    top = logging.getLogger()
     level = top.level
     if top.getEffectiveLevel() > logging.INFO:
         top.setLevel(logging.INFO)

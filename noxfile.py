@@ -79,3 +79,21 @@ def vllm(session: nox.Session) -> None:
            "NLTK_DATA": os.environ.get("NLTK_DATA", str(ROOT.parent / "shared/external/nltk_data"))}
     # only the generation tests: other test modules import packages this environment deliberately lacks
     session.run("python", "-m", "pytest", str(ROOT / "tests" / "generation"), "-m", "vllm", *session.posargs, env=env)
+
+
+# lm-eval 0.4.13 without its (heavy) declared dependencies, plus the few modules its filter/IFEval imports need;
+# kept out of the project's environment (its own folder on PYTHONPATH), for tests/scoring/test_peers.py only.
+PEER_PACKAGES = ("lm-eval==0.4.13", "sacrebleu", "portalocker", "tabulate", "colorama", "lxml")
+
+
+@nox.session(python=False)
+def peers(session: nox.Session) -> None:
+    """Our scorers against lm-eval's (IFEval, letter extraction) item by item: tests/scoring/test_peers.py."""
+    _setup(session)
+    target = Path(session.create_tmp()) / "peers"
+    session.run(_bin("python"), "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", str(target),
+                *PEER_PACKAGES, external=True)
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(target)]), "MIXMERGE_REQUIRE_PEERS": "1",
+           "NLTK_DATA": os.environ.get("NLTK_DATA", str(ROOT.parent / "shared/external/nltk_data"))}
+    session.run(_bin("python"), "-m", "pytest", str(ROOT / "tests/scoring/test_peers.py"), *session.posargs,
+                env=env, external=True)

@@ -85,7 +85,8 @@ def verify_code_many(pairs: list[tuple[Example, str]], sandbox: Any) -> list[Ver
             continue
         r = next(results)
         out.append(Verdict(float(r.passed), bool(r.passed), {"detail": r.detail, "n_passed": r.n_passed,
-                                                              "n_total": r.n_total, "status": r.status}))
+                                                              "n_total": r.n_total, "status": r.status},
+                           infra=r.status == "sandbox_error"))  # the sandbox failed, not the program
     return out
 
 

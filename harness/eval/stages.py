@@ -96,6 +96,8 @@ def eval_stage(ctx: StageContext) -> dict:
         overrides={"temperature": cfg.temperature, "top_p": cfg.top_p, "max_new_tokens": cfg.max_new_tokens},
         seed=ctx.seed, sandbox=lambda: sandbox_for(ctx.recipe.sandbox), data=data, model_name=variant,
         generator_opts={"batch_size": cfg.batch_size} if cfg.backend == "transformers" else {},
+        think_gate=cfg.think_gate,
+        judge={"url": cfg.hle_judge_url, "model": cfg.hle_judge_model} if cfg.hle_judge_url else None,
     )
     ctx.log.info("eval-%s: %s", variant, ", ".join(f"{s} {100 * r['metrics']['accuracy']:.1f}" for s, r in results.items()))
     return {"metrics": {s: r["metrics"]["accuracy"] for s, r in results.items()},

@@ -172,11 +172,14 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) ->
     verify = data.verifier()
     workers = recipe.sandbox.workers or os.cpu_count() or 1
     with open_sandbox(recipe, "code" in domains) as sb, _scratch(out) as scratch:
-        reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate)
+        reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate,
+                              max_infra_share=recipe.sandbox.max_infra_failure_share)
         trainer = build_grpo_trainer(model, tok, ds, g, reward, out=scratch, seed=seed, shuffle=False,
                                      callbacks=[logger])
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2)})
+        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2),
+                                                            "infra_failed": reward.infra_failed,
+                                                            "infra_retried": reward.infra_retried})
 
 
 def grpo_stage(ctx: StageContext) -> dict:
@@ -204,8 +207,7 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
     for t in teachers.values():
         t.requires_grad_(False)
     # samples_per_prompt on-policy samples of each prompt: the prompt is repeated (DistillationTrainer samples n=1)
-    stream = data.mixed_stream({d: data.splits(recipe, d, seed).rl for d in mix}, mix, steps=o.steps,
-                               per_step=o.prompts_per_step, seed=seed)
+    stream = data.rl_stream(recipe, mix, steps=o.steps, per_step=o.prompts_per_step, seed=seed)
     rows = [data.rl_row(e) for e in stream for _ in range(o.samples_per_prompt)]
     from datasets import Dataset
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from harness.errors import UserError, unknown
 from harness.recipe import DOMAINS, GRPOStage, Recipe
+from harness.train import sft_data
 from harness.train.openrlhf import data, pinned
 
 OPD_MESSAGE = (
@@ -154,7 +155,13 @@ def _sft(recipe: Recipe, work: Path, model: str, res: Resources) -> Launch:
                         f"optimiser step splits the batch evenly; use {res.world * max(1, cfg.batch_size // res.world)}")
     out, data_file = work / "model", None
     flags = ["--model.model_name_or_path", model]
-    if cfg.dataset:  # a chat dataset given by the recipe (hub id or path), read as is
+    if sft_data.uses_blend(cfg):  # the paper's blend from the Nemotron datasets, written by prepare()
+        if cfg.epochs != int(cfg.epochs):
+            raise UserError(f"sft.epochs {cfg.epochs}: OpenRLHF runs whole epochs over the blend; use an integer")
+        data_file = work / "sft.jsonl"
+        records = sum(sft_data.counts(cfg).values())
+        flags += ["--data.dataset", str(data_file), "--train.max_epochs", str(int(cfg.epochs))]
+    elif cfg.dataset:  # a chat dataset given by the recipe (hub id or path), read as is
         if cfg.epochs != int(cfg.epochs):
             raise UserError(f"sft.epochs {cfg.epochs}: OpenRLHF runs whole epochs over sft.dataset; use an integer")
         flags += ["--data.dataset", cfg.dataset, "--train.max_epochs", str(int(cfg.epochs))]
@@ -206,6 +213,8 @@ def _grpo(recipe: Recipe, stage: str, work: Path, model: str, res: Resources) ->
         "--data.max_len", str(max_len), "--rollout.max_new_tokens", str(cfg.max_completion_length),
         "--reward.remote_url", str(reward),
         "--algo.advantage.estimator", "group_norm",
+        # masks a prompt's group whose reward file marked an infrastructure failure (score NaN; reward_func.py)
+        "--algo.dynamic_filtering_enable", "--algo.dynamic_filtering_range", "-1", "2",
         "--rollout.batch_size", str(cfg.prompts_per_step),
         "--rollout.n_samples_per_prompt", str(cfg.group_size),
         "--train.batch_size", str(cfg.prompts_per_step * cfg.group_size),
@@ -234,7 +243,7 @@ def _grpo(recipe: Recipe, stage: str, work: Path, model: str, res: Resources) ->
         "--ckpt.load_enable", "--logger.tensorboard_dir", str(work / "tensorboard"), "--logger.logging_steps", "1",
     ]
     config = {"think_gate": cfg.think_gate, "sandbox": recipe.sandbox.model_dump(mode="json"),
-              "stage": stage, "domains": sorted(shares)}
+              "stage": stage, "domains": sorted(shares), "samples_per_step": cfg.prompts_per_step * cfg.group_size}
     return Launch(kind="grpo", stage=stage, image=res.image, docker_argv=[],
                   python_argv=["python", "-m", pinned.GRPO_MODULE, *flags], module=pinned.GRPO_MODULE,
                   workdir=work, data_file=data_file, output_dir=out, reward_file=reward, reward_config=config,
@@ -320,11 +329,14 @@ def prepare(launch: Launch, recipe: Recipe, examples: dict[str, list] | None = N
     the domain registry as the recipe's ``data`` section says.
     """
     launch.workdir.mkdir(parents=True, exist_ok=True)
-    if launch.data_file:
+    if launch.data_file and launch.kind == "sft" and sft_data.uses_blend(recipe.sft):
+        sft_data.write_blend(recipe.sft, launch.data_file, recipe.seed)
+    elif launch.data_file:
         split = "sft" if launch.kind == "sft" else "rl"
         pools = examples if examples is not None else {d: data.domain_examples(recipe, d, split) for d in launch.shares}
         make = data.sft_record if launch.kind == "sft" else data.rl_record
-        records = data.sample_records(pools, launch.shares, launch.records, recipe.seed, make=make)
+        per_step = None if launch.kind == "sft" else grpo_settings(recipe, launch.stage)[0].prompts_per_step
+        records = data.sample_records(pools, launch.shares, launch.records, recipe.seed, make=make, per_step=per_step)
         data.write_jsonl(launch.data_file, records)
     if launch.reward_file:
         shutil.copyfile(REWARD_SOURCE, launch.reward_file)

@@ -64,7 +64,8 @@ def in_gpu_image(ctx: StageContext, suites: list[str], data: dict[str, str]) -> 
     args = Namespace(model=str(ctx.model_dir(variant)), out=str(ctx.out), sandbox="auto", seed=ctx.seed,
                      model_name=variant, k=cfg.k, limit=cfg.limit, temperature=cfg.temperature, top_p=cfg.top_p,
                      max_new_tokens=cfg.max_new_tokens, served_model=None, stop=None, batch_size=cfg.batch_size,
-                     concurrency=8, image=image, data=[f"{s}={p}" for s, p in data.items()])
+                     concurrency=8, image=image, data=[f"{s}={p}" for s, p in data.items()],
+                     think_gate=cfg.think_gate, judge_url=cfg.hle_judge_url, judge_model=cfg.hle_judge_model)
     try:
         code = run_isolated(args, suites, "vllm")
     except UserError as e:

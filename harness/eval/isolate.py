@@ -102,11 +102,6 @@ def container_spec(args, suites: list[str], backend: str) -> dict:
                         "with mixmerge score --judge-url")
     for s in args.stop or []:
         cmd += ["--stop", s]
-    if getattr(args, "think_gate", False):
-        cmd.append("--think-gate")
-    judge = getattr(args, "judge_url", None)
-    if judge:  # HLE's judge is an endpoint: the container then needs the network
-        cmd += ["--judge-url", judge, "--judge-model", getattr(args, "judge_model", "o3-mini")]
     for i, item in enumerate(args.data):
         suite, _, path = item.partition("=")
         p = Path(path).resolve()
@@ -117,15 +112,13 @@ def container_spec(args, suites: list[str], backend: str) -> dict:
     uid, gid = container_user()
     spec = {"image": args.image, "command": cmd, "volumes": volumes, "user": f"{uid}:{gid}",
             "environment": {"HOME": "/tmp", "HF_HUB_OFFLINE": "1"},
-            "network_mode": "bridge" if backend == "openai" or judge else "none", "labels": {"org.mixmerge.role": "eval"}}
+            "network_mode": "bridge" if backend == "openai" else "none", "labels": {"org.mixmerge.role": "eval"}}
     if any("code" in s or "humaneval" in s or "livecodebench" in s for s in suites):
         spec["security_opt"] = ["seccomp=unconfined", "apparmor=unconfined", UNMASK]
     if not args.image.split(":")[-1].endswith("cpu"):
         import docker
 
-        ids = [i for i in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if i.strip()]  # Ray's share
-        spec["device_requests"] = [docker.types.DeviceRequest(device_ids=ids, capabilities=[["gpu"]]) if ids else
-                                   docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]
+        spec["device_requests"] = [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]
     return spec
 
 

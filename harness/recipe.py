@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -257,7 +258,10 @@ class SandboxSection(Section):
     backend: Literal["auto", "docker", "bwrap"] = "auto"
     image: str = "mixmerge-sandbox:latest"
     workers: Pos | None = Field(None, description="warm workers (default: cores)")
-    timeout_s: PosF = Field(10.0, description="wall-clock limit per program (paper: 10 s)")
+    timeout_s: PosF = Field(10.0, description="wall-clock limit per program (paper: 10 s); LiveCodeBench-style "
+                            "checks get (test_timeout_s + 1) x tests + 5 s instead (lcb_runner)")
+    test_timeout_s: PosF = Field(6.0, description="limit of each test of a stdio / call-based check "
+                                 "(lcb_runner --timeout, runner/parser.py:93)")
     cpu_s: PosF = Field(10.0, description="CPU-time limit per program")
     memory_mb: Pos = Field(1024, description="memory cap per program (paper: 4 GB)")
     pids: Pos = Field(64, description="process cap")
@@ -266,6 +270,22 @@ class SandboxSection(Section):
     max_infra_failure_share: float = Field(
         0.1, ge=0.0, le=1.0, description="a training step stops the stage when more than this share of its samples "
         "could not be verified (sandbox or engine failure, after one retry); those samples are masked, not scored 0")
+
+
+class LCBWindowSection(Section):
+    """A LiveCodeBench window: the release files it reads and its inclusive contest-date range (the paper does not
+    state its windows; the defaults are the harnesses' it compares with, ``domains/code/lcb.py: LCB_WINDOWS``)."""
+
+    release: str = Field(..., description="'release_vN' (test.jsonl .. testN.jsonl) or 'vN' (testN.jsonl alone)")
+    start: date | None = Field(None, description="first contest date, inclusive (null: no bound)")
+    end: date | None = Field(None, description="last contest date, inclusive (null: no bound)")
+    why: str = Field("", description="where the window comes from (shown in the suite's description)")
+
+
+def default_lcb_windows() -> dict[str, LCBWindowSection]:
+    from domains.code.lcb import LCB_WINDOWS
+
+    return {n: LCBWindowSection(release=w.release, start=w.start, end=w.end, why=w.why) for n, w in LCB_WINDOWS.items()}
 
 
 class EvalStage(Section):
@@ -289,6 +309,27 @@ class EvalStage(Section):
         default_factory=dict, description="suite -> local file in its published format (instead of its hub id); "
         "${MIXMERGE_EXTERNAL} stands for the external data directory (harness.paths)")
     resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
+    lcb_windows: dict[str, LCBWindowSection] = Field(
+        default_factory=default_lcb_windows,
+        description="LiveCodeBench suite -> its release files and inclusive date window (defaults: NeMo-Skills' v5 "
+        "2024-08-01..2025-02-01, Qwen3's v6 2025-02-01..2025-05-01, all of test6.jsonl for lcb-v6-new)",
+    )
+
+    @model_validator(mode="after")
+    def _known_lcb_suites(self):
+        from domains.code.lcb import LCB_WINDOWS, LCBWindow
+
+        known = list(LCB_WINDOWS)
+        for name, w in self.lcb_windows.items():
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                raise ValueError(f"lcb_windows: unknown LiveCodeBench suite {name!r}"
+                                 + (f"; did you mean {close[0]!r}?" if close else "") + f" (known: {', '.join(known)})")
+            try:
+                LCBWindow(w.release, w.start, w.end, w.why)
+            except UserError as e:
+                raise ValueError(f"lcb_windows.{name}: {e}") from None
+        return self
 
 
 class Recipe(Section):

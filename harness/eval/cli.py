@@ -24,7 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-new-tokens", type=int, help="override the suites' (paper: 32768)")
     p.add_argument("--stop", action="append", help="stop string (repeatable); overrides the suites'")
     p.add_argument("--data", action="append", default=[], metavar="SUITE=FILE",
-                   help="local file (native format) for a public suite instead of its hub id; repeatable")
+                   help="local file (native format) for a public suite instead of its hub id; repeatable "
+                        "(LiveCodeBench: a directory of release files, or several files separated by commas)")
     p.add_argument("--model-name", help="folder name under OUT (default: the model directory's name)")
     p.add_argument("--sandbox", default="auto", choices=["auto", "docker", "bwrap"], help="code execution sandbox")
     p.add_argument("--batch-size", type=int, default=256, help="transformers: sequences per forward batch")
@@ -46,7 +47,7 @@ def _data(items: list[str]) -> dict[str, str]:
         suite, sep, path = it.partition("=")
         if not sep or not suite or not path:
             raise UserError(f"--data {it!r}: expected SUITE=FILE")
-        if not Path(path).exists():
+        if not all(Path(p).exists() for p in path.split(",")):  # LiveCodeBench: a directory, or files a,b
             raise UserError(f"--data {it!r}: {path} does not exist")
         out[suite] = path
     return out

@@ -116,7 +116,7 @@ class _Lazy:
         return self.obj
 
 
-def evaluate(model: str, suites: list[str], out_dir: str | Path, k: int | None = None, limit: int | None = None,
+def evaluate(model: str, suites: list[str | Suite], out_dir: str | Path, k: int | None = None, limit: int | None = None,
              backend: str = "transformers", overrides: dict | None = None, seed: int = 0, sandbox: Any = "auto", *,
              data: dict[str, str] | None = None, model_name: str | None = None, generator_opts: dict | None = None,
              chunk: int = 32, generator: Any = None, think_gate: bool = False,
@@ -133,7 +133,7 @@ def evaluate(model: str, suites: list[str], out_dir: str | Path, k: int | None =
     url = is_url(model)
     if not url and not Path(model).is_dir():
         raise UserError(f"model {model!r}: not a directory (expected a Hugging Face model directory or a URL)")
-    resolved = [get_suite(s) for s in suites]  # unknown names fail before any work
+    resolved = [s if isinstance(s, Suite) else get_suite(s) for s in suites]  # unknown names fail before any work
     if url and generator is None and not opts.get("served_model"):
         generator = get_generator(backend, model, **opts)  # asks the server which model it serves
         opts["served_model"] = generator.model

@@ -25,7 +25,8 @@ from harness.errors import UserError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="list the suites (name, domain, K, metric, source) and exit")
     parser.add_argument("--suite", help="suite name (see --list)")
-    parser.add_argument("--data", help="the suite's data in its native format (.jsonl / .jsonl.gz)")
+    parser.add_argument("--data", help="the suite's data in its native format (.jsonl / .jsonl.gz; LiveCodeBench: "
+                        "one release file, a directory of them, or several separated by commas)")
     parser.add_argument("--responses", help="JSONL of {<id>, response} or {<id>, responses: [...]}")
     parser.add_argument("--out", help="write one verdict line per response here")
     parser.add_argument("--sandbox", default="auto", help="sandbox backend for code suites (auto, docker, bwrap)")
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.suite or not args.responses:
         raise UserError("mixmerge score needs --suite NAME and --responses FILE (see --list for the suites)")
     suite = get_suite(args.suite)
-    if args.data and not Path(args.data).is_file():
+    if args.data and not all(Path(p).exists() for p in args.data.split(",")):  # LCB: a directory or files,a,b
         raise UserError(f"--data {args.data}: no such file")
     examples = suite.load(args.data)
     bad: list[str] = []

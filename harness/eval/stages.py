@@ -13,6 +13,7 @@ import time
 from argparse import Namespace
 from pathlib import Path
 
+from domains.base import Suite
 from domains.registry import all_suites
 from harness.eval.runner import evaluate
 from harness.paths import external_dir
@@ -75,6 +76,17 @@ def in_gpu_image(ctx: StageContext, suites: list[str], data: dict[str, str]) -> 
     return {s: json.loads((Path(ctx.out) / variant / s / "results.json").read_text()) for s in suites}
 
 
+def _windowed(name: str, cfg) -> str | Suite:
+    """A LiveCodeBench suite over the recipe's window (``eval.lcb_windows``); any other suite by its name."""
+    w = cfg.lcb_windows.get(name)
+    if w is None:
+        return name
+    from domains.code.lcb import LCBWindow
+    from domains.code.suites import lcb_suite
+
+    return lcb_suite(name, LCBWindow(w.release, w.start, w.end, w.why))
+
+
 def eval_stage(ctx: StageContext) -> dict:
     from harness.sandbox import sandbox_for
 
@@ -93,7 +105,7 @@ def eval_stage(ctx: StageContext) -> dict:
                 "suites": {s: {"suite_hash": r["suite_hash"], "n": r["n"], "k": r["k"]} for s, r in results.items()},
                 "eval_wall_s": round(time.perf_counter() - t0, 3)}
     results = evaluate(
-        str(ctx.model_dir(variant)), suites, ctx.out, k=cfg.k, limit=cfg.limit, backend=cfg.backend,
+        str(ctx.model_dir(variant)), [_windowed(s, cfg) for s in suites], ctx.out, k=cfg.k, limit=cfg.limit, backend=cfg.backend,
         overrides={"temperature": cfg.temperature, "top_p": cfg.top_p, "max_new_tokens": cfg.max_new_tokens},
         seed=ctx.seed, sandbox=lambda: sandbox_for(ctx.recipe.sandbox), data=data, model_name=variant,
         generator_opts={"batch_size": cfg.batch_size} if cfg.backend == "transformers" else {},

@@ -35,6 +35,10 @@ What it protects against (each line proved by the tests named in brackets, under
 - a program that exits early (``os._exit(0)``, ``sys.exit``, a signal) never passes a check: it needs
   the driver's result line carrying a nonce that is not in the program text
   [test_checks::test_exit_before_tests_never_passes, test_forged_marker_without_nonce_fails].
+- a result that fakes equality (an object whose ``__eq__`` always answers True, a subclass of int, a list
+  holding one) never passes: call-based results and the values HumanEval's ``check`` sees must be plain
+  built-in values [test_driver_lcb::test_results_that_fake_equality_fail_call_based,
+  test_humaneval_stub_faking_equality_fails_and_canonical_passes].
 
 What it does NOT protect against:
 - kernel exploits: the isolation is Linux namespaces, rlimits and (docker) cgroups plus the engine's

@@ -74,3 +74,15 @@ def test_overrides_dump_only_what_the_recipe_sets(path):
     for d, over in dumped.items():
         assert None not in over.values() and over == json.loads(json.dumps(over))
         assert all(getattr(r.grpo_for(d), k) == (tuple(v) if isinstance(v, list) else v) for k, v in over.items())
+
+
+def test_lcb_windows_are_recipe_fields_with_the_documented_defaults(tmp_path):
+    from datetime import date
+
+    r = load_recipe("micro")
+    assert (r.eval.lcb_windows["lcb-v5"].start, r.eval.lcb_windows["lcb-v5"].end) == (date(2024, 8, 1), date(2025, 2, 1))
+    assert r.eval.lcb_windows["lcb-v6-new"].release == "v6" and r.eval.lcb_windows["lcb-v6-new"].start is None
+    out = _problems(tmp_path, "eval: {lcb_windows: {lcb-v7: {release: release_v6}}}\n")
+    assert out[0].startswith("eval: lcb_windows: unknown LiveCodeBench suite 'lcb-v7'; did you mean")
+    out = _problems(tmp_path, "eval: {lcb_windows: {lcb-v5: {release: v5, start: 2025-03-01, end: 2025-01-01}}}\n")
+    assert out[0].startswith("eval: lcb_windows.lcb-v5: LiveCodeBench window v5: start 2025-03-01 is after end")

@@ -29,6 +29,10 @@ from pydantic import (
 from harness.errors import UserError
 
 DOMAINS = ("math", "code", "science", "if")  # the four RL domains of the study
+# where a stage runs (Ray resources) does not change what it produces: never hashed
+HASH_EXCLUDED = {s: {"resources"} for s in ("base", "sft", "grpo", "rl_multi", "opd", "merge", "eval")}
+# fields added after runs existed, hashed only when set: their default leaves every output as it was
+HASHED_WHEN_SET = (("eval", "data"),)
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
 
 
@@ -79,6 +83,23 @@ RLDomain = Annotated[str, AfterValidator(_rl_key)]  # a dict key naming an RL do
 AnyDomain = Annotated[str, AfterValidator(_any_key)]  # a dict key naming any registered domain
 
 
+class Resources(Section):
+    """What one stage of this section asks a Ray cluster for (`executor: ray`); the local executor ignores it.
+    Not part of any stage's hash: where a stage runs does not change what it produces."""
+
+    cpus: NonNegF = Field(1.0, description="CPU cores (Ray num_cpus)")
+    gpus: NonNegF = Field(0.0, description="GPUs (Ray num_gpus); the paper's RL and eval stages take a node's 8")
+    memory_gb: PosF | None = Field(None, description="memory reserved for the stage (Ray memory); null = none")
+
+
+class Executor(Section):
+    """How `mixmerge reproduce` runs the planned stages (`--executor` / `--ray-address` override it)."""
+
+    kind: Literal["local", "ray"] = Field("local", description="local: in order, here; ray: independent stages "
+                                          "side by side as Ray tasks (pip install 'mixmerge[ray]')")
+    address: str | None = Field(None, description="Ray cluster address (ray://… or HOST:PORT); null starts Ray here")
+
+
 class MicroModel(Section):
     """Tiny Qwen3 built from scratch for the CPU recipe (the notes: ~1 M parameters learn GRPO on CPU)."""
 
@@ -103,6 +124,7 @@ class BaseStage(Section):
     )
     revision: str | None = Field(None, description="hub revision when `model` is a hub id")
     micro: MicroModel = Field(default_factory=MicroModel)
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
 class DomainData(Section):
@@ -138,6 +160,7 @@ class SFTStage(Section):
     weight_decay: NonNegF = 0.1
     batch_size: Pos = Field(64, description="global batch (paper: 512)")
     max_length: Pos = Field(256, description="max tokens per example")
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
     @model_validator(mode="after")
     def _some_blend(self):
@@ -178,6 +201,7 @@ class GRPOStage(Section):
         96, description="paper: 32,768; micro references: math <= 37 tokens, science <= 25, code <= 64, IF p90 81"
     )
     think_gate: bool = Field(False, description="reward 0 without a closing </think> (the paper's format gate)")
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
 def _partial(model: type[Section], name: str) -> type[Section]:
@@ -209,6 +233,7 @@ class OPDStage(Section):
     temperature: PosF = 1.0
     max_completion_length: Pos = Field(96, description="the longest domain's (IF); paper: 16,384")
     mix: dict[RLDomain, NonNegF] = Field(default_factory=lambda: {d: 0.25 for d in DOMAINS})
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
 
 class MergeStage(Section):
@@ -224,6 +249,7 @@ class MergeStage(Section):
     sce_topk: Frac = Field(1.0, description="SCE select_topk (paper: 1.0, no variance selection)")
     seed: NonNeg = Field(0, description="DARE seed (paper: 0)")
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -279,6 +305,10 @@ class EvalStage(Section):
     hle_judge_url: str | None = Field(None, description="OpenAI-compatible endpoint of an LLM judge for HLE's "
                                       "exact-match questions (official: o3-mini); unset = judge-free lower bound")
     hle_judge_model: str = Field("o3-mini", description="the HLE judge's model name")
+    data: dict[str, str] = Field(
+        default_factory=dict, description="suite -> local file in its published format (instead of its hub id); "
+        "${MIXMERGE_EXTERNAL} stands for the external data directory (harness.paths)")
+    resources: Resources = Field(default_factory=Resources, description="Ray resources of one stage of this section")
     lcb_windows: dict[str, LCBWindowSection] = Field(
         default_factory=default_lcb_windows,
         description="LiveCodeBench suite -> its release files and inclusive date window (defaults: NeMo-Skills' v5 "
@@ -317,6 +347,7 @@ class Recipe(Section):
     merge: MergeStage = Field(default_factory=MergeStage)
     eval: EvalStage = Field(default_factory=EvalStage)
     sandbox: SandboxSection = Field(default_factory=SandboxSection)
+    executor: Executor = Field(default_factory=Executor)
     gpu_hours: dict[str, NonNegF] = Field(
         default_factory=dict, description="stage -> GPU-hours estimate (paper recipe: from the paper's table)"
     )
@@ -328,7 +359,10 @@ class Recipe(Section):
 
     def section_hash(self, *paths: str) -> str:
         """Stable hash of some top-level sections (what a stage's output depends on)."""
-        data = self.model_dump(mode="json", by_alias=True)
+        data = self.model_dump(mode="json", by_alias=True, exclude=HASH_EXCLUDED)
+        for section, key in HASHED_WHEN_SET:
+            if not data[section][key]:
+                del data[section][key]
         sub = {p: data[p] for p in paths}
         return hashlib.sha256(json.dumps(sub, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -117,7 +117,18 @@ def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
         return _finish(trainer, tok, out, logger, clock, {"examples": len(ds), "compute_ledger": ledger.record()})
 
 
+def _openrlhf(ctx: StageContext) -> bool:
+    """Whether the stage's recipe section names ``backend: openrlhf`` (then it runs in the pinned image)."""
+    from harness.train.cli import backend_of
+
+    return backend_of(ctx.recipe, ctx.name) == "openrlhf"
+
+
 def sft_stage(ctx: StageContext) -> dict:
+    if _openrlhf(ctx):
+        from harness.train.openrlhf.stage import openrlhf_stage
+
+        return openrlhf_stage(ctx, "sft")
     return run_sft(ctx.recipe, ctx.model_dir("base"), ctx.out, ctx.seed)
 
 
@@ -177,6 +188,10 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int, *,
 
 
 def grpo_stage(ctx: StageContext) -> dict:
+    if _openrlhf(ctx):
+        from harness.train.openrlhf.stage import openrlhf_stage
+
+        return openrlhf_stage(ctx, "grpo")
     return run_grpo(ctx.recipe, ctx.param or "multi", ctx.model_dir("sft"), ctx.out, ctx.seed)
 
 
@@ -212,5 +227,10 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
 
 
 def opd_stage(ctx: StageContext) -> dict:
+    from harness.train.opd_placement import check_cuda
+
     teachers = {d: ctx.model_dir(f"rl-{d}") for d in DOMAINS if f"rl-{d}" in ctx.inputs}
+    where = check_cuda(ctx.model_dir("sft"), [teachers[d] for d in sorted(teachers) if ctx.recipe.opd.mix.get(d)])
+    if where:
+        ctx.log.info("%s", where)
     return run_opd(ctx.recipe, ctx.model_dir("sft"), teachers, ctx.out, ctx.seed)

@@ -43,6 +43,7 @@ STAGES = ("sft", *(f"rl-{d}" for d in DOMAINS), "rl-multi", "opd-multi")
 KIND_OF = {"sft": "sft", "opd-multi": "opd", **{s: "grpo" for s in STAGES if s.startswith("rl-")}}
 REWARD_SOURCE = Path(__file__).with_name("reward_func.py")
 DEFAULT_GPUS = 8
+PASSED_BY_NAME = ("HF_TOKEN", "WANDB_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
     gpus: int = DEFAULT_GPUS  # per node
     nodes: int = 1
+    volumes: dict[str, str] = field(default_factory=dict)  # host path -> container path (":ro" suffix: read-only)
+    run_root: Path | None = None  # mounted at the same path; the container's working directory
 
     @property
     def flags(self) -> list[str]:
@@ -138,7 +141,9 @@ def plan(recipe: Recipe, kind: str, stage: str, run_root: Path, inputs: dict[str
         launch = _sft(recipe, work, model, res)
     else:
         launch = _grpo(recipe, stage, work, model, res)
-    launch.docker_argv = _docker_argv(res, run_root, model, launch.env)
+    launch.volumes = _volumes(run_root, model)
+    launch.run_root = run_root
+    launch.docker_argv = _docker_argv(res, run_root, launch.volumes, launch.env)
     return launch
 
 
@@ -250,20 +255,26 @@ def _docker_socket() -> str:
     return host.removeprefix("unix://") if host.startswith("unix://") else "/var/run/docker.sock"
 
 
-def _docker_argv(res: Resources, run_root: Path, model: str, env: dict[str, str]) -> list[str]:
+def _volumes(run_root: Path, model: str) -> dict[str, str]:
     hf_home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface"))
+    vols = {str(run_root): str(run_root), str(hf_home): "/root/.cache/huggingface",
+            _docker_socket(): "/var/run/docker.sock"}
+    local = Path(model)
+    if model.startswith(("/", ".", "~")) and not local.resolve().is_relative_to(run_root):
+        vols[str(local.resolve())] = f"{local.resolve()}:ro"
+    return vols
+
+
+def _docker_argv(res: Resources, run_root: Path, volumes: dict[str, str], env: dict[str, str]) -> list[str]:
     env.update({"HF_HOME": "/root/.cache/huggingface", "DOCKER_HOST": "unix:///var/run/docker.sock",
                 "NCCL_DEBUG": "WARN"})
     argv = ["docker", "run", "--rm", "--gpus", "all", "--ipc=host", "--network=host",
-            "--ulimit", "memlock=-1", "--ulimit", "stack=67108864",
-            "-v", f"{run_root}:{run_root}", "-v", f"{hf_home}:/root/.cache/huggingface",
-            "-v", f"{_docker_socket()}:/var/run/docker.sock"]
-    local = Path(model)
-    if model.startswith(("/", ".", "~")) and not local.resolve().is_relative_to(run_root):
-        argv += ["-v", f"{local.resolve()}:{local.resolve()}:ro"]
+            "--ulimit", "memlock=-1", "--ulimit", "stack=67108864"]
+    for host, inside in volumes.items():
+        argv += ["-v", f"{host}:{inside}"]
     for k, v in sorted(env.items()):
         argv += ["-e", f"{k}={v}"]
-    for k in ("HF_TOKEN", "WANDB_API_KEY"):  # passed by name: the value never appears in the printed launch
+    for k in PASSED_BY_NAME:  # passed by name: the value never appears in the printed launch
         if k in os.environ:
             argv += ["-e", k]
     return [*argv, "-w", str(run_root), res.image]

@@ -222,6 +222,9 @@ def rl_data(domain: str, source: str, limit: int | None = None) -> Iterator[Exam
                             "use source 'nemotron:PATH'") from None
         return iter_nemotron(ds, domain, limit)
     if source.startswith("nemotron:"):
-        path = source.split(":", 1)[1]
+        from harness.paths import external_dir
+
+        # a recipe may name the shared data folder machine-independently: ${MIXMERGE_EXTERNAL}
+        path = source.split(":", 1)[1].replace("${MIXMERGE_EXTERNAL}", str(external_dir()))
         return iter_nemotron(iter_jsonl(path), domain, limit, source=path)
     return iter_plain(source, domain, limit)

@@ -51,3 +51,16 @@ def test_a_missing_eval_data_file_names_its_field(external):
 
     with pytest.raises(UserError, match=r"eval\.data\.aime24: .*nope\.jsonl does not exist"):
         recipe_data({"aime24": "${MIXMERGE_EXTERNAL}/benchmarks/nope.jsonl"})
+
+
+def test_rehearsal_rl_data_is_the_nemotron_blend_format(external):
+    """Each RL domain of the rehearsal draws the blend-format rows of its own subsets (5 a file), none micro."""
+    from harness.recipe import load_recipe
+    from harness.train.data import rl_examples
+
+    recipe = load_recipe("paper-rehearsal")
+    for domain in ("math", "code", "science", "if"):
+        rows = rl_examples(recipe, domain, recipe.seed)
+        assert len(rows) == 5 and {r["domain"] for r in rows} == {domain}
+        assert {r["meta"]["source"] for r in rows} == {"nemotron"}
+        assert all(r["meta"]["subset"].startswith("nano_v3_sft_profiled_") for r in rows)

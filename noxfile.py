@@ -81,6 +81,40 @@ def vllm(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", str(ROOT / "tests" / "generation"), "-m", "vllm", *session.posargs, env=env)
 
 
+# lm-eval 0.4.13 without its (heavy) declared dependencies, plus the few modules its filter/IFEval imports need;
+# kept out of the project's environment (its own folder on PYTHONPATH), for tests/scoring/test_peers.py only.
+PEER_PACKAGES = ("lm-eval==0.4.13", "sacrebleu", "portalocker", "tabulate", "colorama", "lxml")
+
+
+@nox.session(python=False)
+def peers(session: nox.Session) -> None:
+    """Our scorers against lm-eval's (IFEval, letter extraction) item by item: tests/scoring/test_peers.py."""
+    _setup(session)
+    target = Path(session.create_tmp()) / "peers"
+    session.run(_bin("python"), "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", str(target),
+                *PEER_PACKAGES, external=True)
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(target)]), "MIXMERGE_REQUIRE_PEERS": "1",
+           "NLTK_DATA": os.environ.get("NLTK_DATA", str(ROOT.parent / "shared/external/nltk_data"))}
+    session.run(_bin("python"), "-m", "pytest", str(ROOT / "tests/scoring/test_peers.py"), *session.posargs,
+                env=env, external=True)
+
+
+@nox.session(python="3.11", venv_backend="venv", reuse_venv=True)
+def lcb_peer(session: nox.Session) -> None:
+    """Our LiveCodeBench verdicts against lcb_runner's grader (nvidia-livecodebench 26.3), item by item.
+
+    The peer runs programs unsandboxed: the test feeds it only the programs in tests/domains/lcb_programs.py.
+    Its declared dependencies are heavy and unused by its grader, hence --no-deps (never in the main install).
+    """
+    session.install("--no-deps", "nvidia-livecodebench==26.3")
+    session.install("numpy", "tqdm", "psutil", "pytest>=8")  # the grader's and our sandbox's imports
+    session.install("--no-deps", "-e", str(ROOT))
+    env = {"MIXMERGE_REQUIRE_LCB_PEER": "1",
+           "MIXMERGE_EXTERNAL": os.environ.get("MIXMERGE_EXTERNAL", str(ROOT.parent / "shared/external"))}
+    session.run("python", "-m", "pytest", str(ROOT / "tests" / "domains" / "test_lcb_peer.py"), "-q", "-s",
+                "-p", "no:cacheprovider", *session.posargs, env=env)
+
+
 @nox.session(python=False)
 def gpu(session: nox.Session) -> None:
     """The GPU check (benchmarks/gpu_check.py): GRPO steps on CUDA, HF bf16, vLLM and the OpenRLHF image where

@@ -81,7 +81,7 @@ def part_grpo(ctx: dict) -> str:
     recipe = load_recipe("micro")
     recipe = recipe.model_copy(update={
         "grpo": recipe.grpo.model_copy(update={"steps": steps}),
-        "grpo_overrides": {d: {**o, "steps": steps} for d, o in recipe.grpo_overrides.items()},
+        "grpo_overrides": {d: {**o.model_dump(exclude_unset=True), "steps": steps} for d, o in recipe.grpo_overrides.items()},
     })
     out = ctx["work"] / "grpo"
     res = run_grpo(recipe, "math", ctx["model"], out, 0)

@@ -113,3 +113,18 @@ def lcb_peer(session: nox.Session) -> None:
            "MIXMERGE_EXTERNAL": os.environ.get("MIXMERGE_EXTERNAL", str(ROOT.parent / "shared/external"))}
     session.run("python", "-m", "pytest", str(ROOT / "tests" / "domains" / "test_lcb_peer.py"), "-q", "-s",
                 "-p", "no:cacheprovider", *session.posargs, env=env)
+
+
+@nox.session(python=False)
+def gpu(session: nox.Session) -> None:
+    """The GPU check (benchmarks/gpu_check.py): GRPO steps on CUDA, HF bf16, vLLM and the OpenRLHF image where
+    present; <= 10 min on one GPU. Arguments after -- go to the script (e.g. --require-gpu, --device cpu).
+    No `make setup` first: a GPU machine may have torch + transformers and no network; the project's .venv is
+    used when there is one, else nox's own interpreter if it has torch, else the `python` on PATH."""
+    import importlib.util
+    import sys
+
+    python = (_bin("python") if (VENV_BIN / "python").exists()
+              else sys.executable if importlib.util.find_spec("torch") else "python")
+    session.run(python, str(ROOT / "benchmarks" / "gpu_check.py"), *session.posargs, external=True,
+                env={"PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})

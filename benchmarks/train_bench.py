@@ -62,7 +62,8 @@ def main() -> None:
     model = args.model or micro_init(recipe, work / "init")
     recipe = recipe.model_copy(update={
         "grpo": recipe.grpo.model_copy(update={"steps": args.steps}),
-        "grpo_overrides": {d: {**o, "steps": args.steps} for d, o in recipe.grpo_overrides.items()},
+        "grpo_overrides": {d: {**o.model_dump(exclude_unset=True), "steps": args.steps}
+                           for d, o in recipe.grpo_overrides.items()},
     })
     print(f"model {model}; torch threads {torch.get_num_threads()}; {args.steps} steps per domain")
     rows = []

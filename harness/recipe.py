@@ -332,6 +332,14 @@ class EvalStage(Section):
         return self
 
 
+def _set_fields(over, **dump) -> dict:
+    """The fields an override sets: a validated ``GRPOOverride``, or the plain mapping ``model_copy(update=...)``
+    leaves unvalidated (benchmarks build recipes that way)."""
+    if over is None:
+        return {}
+    return over.model_dump(exclude_unset=True, **dump) if isinstance(over, BaseModel) else dict(over)
+
+
 class Recipe(Section):
     name: str = Field(..., description="run store folder: runs/<name>/")
     seed: NonNeg = 0
@@ -355,7 +363,7 @@ class Recipe(Section):
     @field_serializer("grpo_overrides")
     def _overrides_as_written(self, v: dict) -> dict:
         # only the fields a recipe sets: hashes and dumps stay those of the plain dict this used to be
-        return {d: o.model_dump(mode="json", exclude_unset=True) for d, o in v.items()}
+        return {d: _set_fields(o, mode="json") for d, o in v.items()}
 
     def section_hash(self, *paths: str) -> str:
         """Stable hash of some top-level sections (what a stage's output depends on)."""
@@ -367,9 +375,7 @@ class Recipe(Section):
         return hashlib.sha256(json.dumps(sub, sort_keys=True).encode()).hexdigest()[:16]
 
     def grpo_for(self, domain: str) -> GRPOStage:
-        over = self.grpo_overrides.get(domain)
-        changes = over.model_dump(exclude_unset=True) if over is not None else {}
-        return GRPOStage(**{**self.grpo.model_dump(), **changes})
+        return GRPOStage(**{**self.grpo.model_dump(), **_set_fields(self.grpo_overrides.get(domain))})
 
 
 def _loc(loc: tuple) -> str:

@@ -160,7 +160,7 @@ def run_launch(ctx: StageContext, launch: L.Launch, client, *, gpus: bool = True
         rc = int(container.wait().get("StatusCode", 1))
     finally:
         container.remove(force=True)
-    wall = time.time() - t0
+    wall = round(time.time() - t0, 3)  # device-seconds = GPUs x this very figure
     if rc != 0:
         raise UserError(f"{where}: OpenRLHF exited with {rc}; its output is in {logfile}; fix the cause and re-run "
                         f"(it resumes from {launch.workdir / 'ckpt'})")
@@ -173,7 +173,7 @@ def run_launch(ctx: StageContext, launch: L.Launch, client, *, gpus: bool = True
     world = launch.nodes * launch.gpus
     return {"backend": "openrlhf", "openrlhf": pinned.OPENRLHF_VERSION, "image": launch.image,
             "device": f"{world} GPUs ({launch.nodes} node(s) x {launch.gpus})", "gpus": world,
-            "wall_seconds": round(wall, 3), "device_seconds": round(wall * world, 3),
+            "wall_seconds": wall, "device_seconds": round(wall * world, 3),
             "tokens": tally.summary(), "workdir": str(launch.workdir)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -108,3 +109,52 @@ def test_summarize_keys_and_values():
     assert M.summarize([[1, 0, 1], [1, 1]])["k"] == 2
     empty = M.summarize([])
     assert math.isnan(empty["accuracy"]) and empty["n"] == 0 and empty["k"] == 0
+
+
+# Continuous rewards: with 0/1 scores many quantiles coincide, so a wrong resample count, alpha or seed could
+# give the same interval by chance; partial rewards (IFEval's loose scores, code's share of tests) do not.
+CONT = np.random.default_rng(11).random(37)
+
+
+def test_bootstrap_defaults_and_quantiles_on_continuous_values():
+    means = _reference_bootstrap(CONT, 2000, 0.05, 0)
+    assert M.bootstrap_ci(CONT) == pytest.approx((np.quantile(means, 0.025), np.quantile(means, 0.975)), abs=1e-15)
+    assert M.bootstrap_ci(CONT) != M.bootstrap_ci(CONT, n_boot=2001)
+    assert M.bootstrap_ci(CONT) != M.bootstrap_ci(CONT, seed=1)
+    other = CONT[::-1].copy()
+    d = CONT - other
+    means = _reference_bootstrap(d, 2000, 0.05, 0)
+    r = M.paired_bootstrap(CONT, other)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((np.quantile(means, 0.025), np.quantile(means, 0.975)),
+                                                        abs=1e-15)
+    assert M.paired_bootstrap(CONT, other, seed=1)["ci_low"] != r["ci_low"]
+    scores = [[x, 1 - x] for x in CONT] + [[x, x] for x in CONT[:5]]
+    s = M.summarize(scores, seed=3)
+    assert (s["ci_low"], s["ci_high"]) == M.bootstrap_ci(M.per_problem_mean(scores), seed=3)
+    assert s["ci_low"] != M.summarize(scores)["ci_low"]  # the seed reaches the bootstrap
+
+
+def test_low_precision_inputs_are_accumulated_in_float64():
+    x32 = CONT.astype(np.float32)
+    x64 = x32.astype(np.float64)  # the same values, exactly
+    assert M.bootstrap_ci(x32) == M.bootstrap_ci(x64)
+    r32, r64 = M.paired_bootstrap(x32, x64[::-1].astype(np.float32)), M.paired_bootstrap(x64, x64[::-1].copy())
+    assert r32 == r64
+    r32 = M.paired_bootstrap(x64, x64[::-1].astype(np.float32))
+    assert r32 == r64
+
+
+def test_single_problem_and_no_numpy_warnings():
+    assert M.bootstrap_ci([0.7]) == (0.7, 0.7)
+    with np.errstate(all="raise"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty input is answered, not computed (no "empty slice")
+        assert math.isnan(M.avg_at_k([]))
+        assert math.isnan(M.pass_at_k([], 1))
+        assert math.isnan(M.summarize([])["accuracy"])
+        assert all(math.isnan(x) for x in M.bootstrap_ci([]))
+
+
+def test_summarize_pass_at_k_from_two_samples():
+    s = M.summarize([[1, 0], [0, 0], [1, 1]])
+    assert s["k"] == 2 and s["pass@2"] == pytest.approx(2 / 3) and s["avg@2"] == pytest.approx(0.5)
+    assert s["pass@1"] == pytest.approx(0.5)

@@ -126,8 +126,8 @@ def mutants(session: nox.Session) -> None:
 
         cfg = tomllib.loads(pyproject)["tool"]["mutmut"]
         cfg.update(only_mutate=[module], pytest_add_cli_args_test_selection=MUTANTS[module])
-        lines = ["[mutmut]"] + [f"{k} =\n" + "".join(f"    {v}\n" for v in (vals if isinstance(vals, list) else [vals]))
-                                for k, vals in cfg.items()]
+        lines = ["[mutmut]"] + [f"{k} =\n" + "".join(f"    {v}\n" for v in vals) if isinstance(vals, list)
+                                else f"{k} = {vals}" for k, vals in cfg.items()]
         (work / "setup.cfg").write_text("\n".join(lines))
         # PYTHONPATH: subprocesses of the tests import the mutated tree too. The folder must exist before mutmut
         # starts, else Python caches the path as dead and the tests import the installed tree (no mutant is hit).

@@ -132,6 +132,7 @@ def test_bootstrap_defaults_and_quantiles_on_continuous_values():
     s = M.summarize(scores, seed=3)
     assert (s["ci_low"], s["ci_high"]) == M.bootstrap_ci(M.per_problem_mean(scores), seed=3)
     assert s["ci_low"] != M.summarize(scores)["ci_low"]  # the seed reaches the bootstrap
+    assert M.summarize(scores)["ci_low"] == M.bootstrap_ci(M.per_problem_mean(scores), seed=0)[0]  # default seed 0
 
 
 def test_low_precision_inputs_are_accumulated_in_float64():

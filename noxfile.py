@@ -94,6 +94,8 @@ MUTANTS = {
     "harness/eval/metrics.py": ["tests/eval/test_metrics.py"],
     "harness/analysis/weights.py": ["tests/analysis/test_analysis_weights.py"],
 }
+# modules whose tests run torch: its thread pools do not survive mutmut's plain fork (every mutant times out)
+FORKSERVER = {"harness/analysis/weights.py", "harness/merge/methods.py"}
 
 
 @nox.session(python=False)
@@ -125,7 +127,8 @@ def mutants(session: nox.Session) -> None:
         import tomllib
 
         cfg = tomllib.loads(pyproject)["tool"]["mutmut"]
-        cfg.update(only_mutate=[module], pytest_add_cli_args_test_selection=MUTANTS[module])
+        cfg.update(only_mutate=[module], pytest_add_cli_args_test_selection=MUTANTS[module],
+                   process_isolation="forkserver" if module in FORKSERVER else "fork")
         lines = ["[mutmut]"] + [f"{k} =\n" + "".join(f"    {v}\n" for v in vals) if isinstance(vals, list)
                                 else f"{k} = {vals}" for k, vals in cfg.items()]
         (work / "setup.cfg").write_text("\n".join(lines))

@@ -89,7 +89,8 @@ def test_cli_weights(geometry, tmp_path, capsys):
     assert line["a"] == "x" and line["cosine_exact"] is None and line["cosine_rp"] > 0.3
     rc = main(["analyze", "weights", "--base", str(geometry["base"]), "--models", str(geometry["a"]),
                "--out", str(tmp_path / "p"), "--projection", "gaussain"])
-    assert rc == 2 and "did you mean 'gaussian'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert rc == 2 and "unknown projection 'gaussain'; did you mean 'gaussian'?" in err and "sparse" in err
 
 
 def _tensors(model):
@@ -125,13 +126,16 @@ def test_settings_norms_and_parameter_count(result, geometry):
                                                         ("b", "indep"), ("neg", "indep")]
 
 
-def test_overlap_and_layer_rows_equal_an_independent_computation(result, geometry):
-    res, out = result
+@pytest.mark.parametrize("top_p", [0.2, 1e-6])  # 1e-6: every tensor's footprint is its single largest entry
+def test_overlap_and_layer_rows_equal_an_independent_computation(geometry, tmp_path, top_p):
+    res = analyze_weights(geometry["base"], {"a": geometry["a"], "b": geometry["b"]}, tmp_path, top_p=top_p,
+                          plots=False)
+    out = tmp_path
     base, ta, tb = _tensors(geometry["base"]), _tensors(geometry["a"]), _tensors(geometry["b"])
     inter, size_a, size_b, groups = 0, 0, 0, {}
     for k in base:
         da, db = (ta[k] - base[k]).flatten(), (tb[k] - base[k]).flatten()
-        fa, fb = _footprint(da, 0.2), _footprint(db, 0.2)
+        fa, fb = _footprint(da, top_p), _footprint(db, top_p)
         inter, size_a, size_b = inter + (fa & fb).sum().item(), size_a + fa.sum().item(), size_b + fb.sum().item()
         g = groups.setdefault(layer_group(k), [0.0, 0.0, 0.0, 0, 0, 0])
         g[0] += (da.double() @ db.double()).item()

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from need import need
+
+try:
+    from need import need
+except ModuleNotFoundError:  # imported as tests.sandbox.* by a helper process (test_pool), tests/ not on sys.path
+    from tests.need import need
 
 from harness.sandbox import Limits, get_sandbox
 

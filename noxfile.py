@@ -81,6 +81,55 @@ def vllm(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", str(ROOT / "tests" / "generation"), "-m", "vllm", *session.posargs, env=env)
 
 
+# lm-eval 0.4.13 without its (heavy) declared dependencies, plus the few modules its filter/IFEval imports need;
+# kept out of the project's environment (its own folder on PYTHONPATH), for tests/scoring/test_peers.py only.
+PEER_PACKAGES = ("lm-eval==0.4.13", "sacrebleu", "portalocker", "tabulate", "colorama", "lxml")
+
+
+@nox.session(python=False)
+def peers(session: nox.Session) -> None:
+    """Our scorers against lm-eval's (IFEval, letter extraction) item by item: tests/scoring/test_peers.py."""
+    _setup(session)
+    target = Path(session.create_tmp()) / "peers"
+    session.run(_bin("python"), "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", str(target),
+                *PEER_PACKAGES, external=True)
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(target)]), "MIXMERGE_REQUIRE_PEERS": "1",
+           "NLTK_DATA": os.environ.get("NLTK_DATA", str(ROOT.parent / "shared/external/nltk_data"))}
+    session.run(_bin("python"), "-m", "pytest", str(ROOT / "tests/scoring/test_peers.py"), *session.posargs,
+                env=env, external=True)
+
+
+@nox.session(python="3.11", venv_backend="venv", reuse_venv=True)
+def lcb_peer(session: nox.Session) -> None:
+    """Our LiveCodeBench verdicts against lcb_runner's grader (nvidia-livecodebench 26.3), item by item.
+
+    The peer runs programs unsandboxed: the test feeds it only the programs in tests/domains/lcb_programs.py.
+    Its declared dependencies are heavy and unused by its grader, hence --no-deps (never in the main install).
+    """
+    session.install("--no-deps", "nvidia-livecodebench==26.3")
+    session.install("numpy", "tqdm", "psutil", "pytest>=8")  # the grader's and our sandbox's imports
+    session.install("--no-deps", "-e", str(ROOT))
+    env = {"MIXMERGE_REQUIRE_LCB_PEER": "1",
+           "MIXMERGE_EXTERNAL": os.environ.get("MIXMERGE_EXTERNAL", str(ROOT.parent / "shared/external"))}
+    session.run("python", "-m", "pytest", str(ROOT / "tests" / "domains" / "test_lcb_peer.py"), "-q", "-s",
+                "-p", "no:cacheprovider", *session.posargs, env=env)
+
+
+@nox.session(python=False)
+def gpu(session: nox.Session) -> None:
+    """The GPU check (benchmarks/gpu_check.py): GRPO steps on CUDA, HF bf16, vLLM and the OpenRLHF image where
+    present; <= 10 min on one GPU. Arguments after -- go to the script (e.g. --require-gpu, --device cpu).
+    No `make setup` first: a GPU machine may have torch + transformers and no network; the project's .venv is
+    used when there is one, else nox's own interpreter if it has torch, else the `python` on PATH."""
+    import importlib.util
+    import sys
+
+    python = (_bin("python") if (VENV_BIN / "python").exists()
+              else sys.executable if importlib.util.find_spec("torch") else "python")
+    session.run(python, str(ROOT / "benchmarks" / "gpu_check.py"), *session.posargs, external=True,
+                env={"PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})
+
+
 # Mutation testing: each module against its own fast tests (what kills a mutant of metrics.py must be a metrics
 # test, not an end-to-end run that happens to call it). Run by hand, not in CI; timings in the README.
 MUTANTS = {
@@ -89,8 +138,9 @@ MUTANTS = {
     "domains/science/verify.py": ["tests/domains/test_answers.py"],
     "domains/code/verify.py": ["tests/domains/test_code_verify.py"],
     "domains/instruction_following/verify.py": ["tests/domains/test_if_verify.py"],
-    "harness/sandbox/driver.py": ["tests/sandbox/test_documented_limits.py"],
-    "harness/merge/methods.py": ["tests/merge/test_merge_methods.py"],
+    "harness/sandbox/driver.py": ["tests/sandbox/test_driver_lcb.py", "tests/sandbox/test_documented_limits.py"],
+    "harness/merge/methods.py": ["tests/merge/test_merge_methods.py", "tests/merge/test_paper_settings.py",
+                                 "tests/merge/test_stream_engine.py", "tests/merge/test_merge_errors_cli_stage.py"],
     "harness/eval/metrics.py": ["tests/eval/test_metrics.py"],
     "harness/analysis/weights.py": ["tests/analysis/test_analysis_weights.py"],
 }

@@ -1,12 +1,16 @@
 """GRPO step time on CPU for the micro model, per domain: generation vs reward (sandbox for code) vs the rest.
 
     python benchmarks/train_bench.py [--model DIR] [--recipe micro] [--steps 3] [--domains math code science if]
+                                     [--rollouts trl decoder]
 
 Per domain it runs ``--steps`` real GRPO steps with the recipe's settings (``prompts_per_step`` x ``group_size``
 completions of up to ``max_completion_length`` tokens) through ``harness.train.stages.run_grpo`` and reads the
 per-step timers the trainer logs: ``time/generation_s`` (TRL ``_generate``), ``time/reward_s`` (the routed reward
 function; code through the sandbox pool) and the step's wall time; "rest" = wall - generation - reward (log-probs,
-loss, backward, optimiser). The first step is dropped as warm-up when more than one is run. A second table
+loss, backward, optimiser). Each domain runs once per ``--rollouts`` entry, back to back in the same process:
+``trl`` (TRL's ``model.generate``) and ``decoder`` (the project's batched decoder, ``harness.train.rollout``), so
+the two are compared under the same load. GFLOP/step is the stage ledger's FLOPs (``harness.ledger``) per step: what
+the step computes, whatever the load. The first step is dropped as warm-up when more than one is run. A second table
 verifies one rollout batch of *reference* responses per domain (real programs for code), so the sandbox cost of
 correct code is visible even when the policy writes little runnable code. Without ``--model`` a randomly
 initialised model of the recipe's ``base.micro`` size is built (same shapes and cost as the pretrained one, except
@@ -47,6 +51,7 @@ def main() -> None:
     ap.add_argument("--recipe", default="micro")
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--domains", nargs="+", default=list(DOMAINS))
+    ap.add_argument("--rollouts", nargs="+", default=["trl", "decoder"], choices=["trl", "decoder"])
     args = ap.parse_args()
     from harness.train import data
     from harness.train.rewards import RoutedReward
@@ -57,32 +62,35 @@ def main() -> None:
     model = args.model or micro_init(recipe, work / "init")
     recipe = recipe.model_copy(update={
         "grpo": recipe.grpo.model_copy(update={"steps": args.steps}),
-        "grpo_overrides": {d: {**o, "steps": args.steps} for d, o in recipe.grpo_overrides.items()},
+        "grpo_overrides": {d: {**o.model_dump(exclude_unset=True), "steps": args.steps}
+                           for d, o in recipe.grpo_overrides.items()},
     })
     print(f"model {model}; torch threads {torch.get_num_threads()}; {args.steps} steps per domain")
     rows = []
-    for d in args.domains:
+    for d, rollout in ((d, r) for d in args.domains for r in args.rollouts):
         g = recipe.grpo_for(d)
-        out = work / d
+        out = work / f"{d}-{rollout}"
         t0 = time.perf_counter()
-        res = run_grpo(recipe, d, model, out, recipe.seed)
+        res = run_grpo(recipe, d, model, out, recipe.seed, rollout=rollout)
         logs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
         walls = [b["wall_s"] - a["wall_s"] for a, b in zip([{"wall_s": 0.0}, *logs], logs, strict=False)]
         use = slice(1, None) if len(logs) > 1 else slice(None)
         gen = statistics.median(r["time/generation_s"] for r in logs[use])
         rew = statistics.median(r["time/reward_s"] for r in logs[use])
         wall = statistics.median(walls[use])
-        row = {"domain": d, "completions": g.prompts_per_step * g.group_size, "step_s": round(wall, 2),
+        row = {"domain": d, "rollout": rollout, "completions": g.prompts_per_step * g.group_size, "step_s": round(wall, 2),
                "generation_s": round(gen, 2), "reward_s": round(rew, 3), "rest_s": round(wall - gen - rew, 2),
                "completion_len": round(statistics.median(r["completion_length"] for r in logs[use]), 1),
+               "gflop_step": round(res["compute_ledger"]["flops"] / 1e9 / max(1, res["compute_ledger"]["batches"]), 1),
                "device_s_total": res["device_seconds"], "run_wall_s": round(time.perf_counter() - t0, 1)}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print("\n| domain | completions/step | step s | generation s | reward s | rest s | mean completion tokens |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| domain | rollout | completions/step | step s | generation s | reward s | rest s | mean completion tokens "
+          "| GFLOP/step (ledger) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['domain']} | {r['completions']} | {r['step_s']} | {r['generation_s']} | {r['reward_s']} | "
-              f"{r['rest_s']} | {r['completion_len']} |")
+        print(f"| {r['domain']} | {r['rollout']} | {r['completions']} | {r['step_s']} | {r['generation_s']} | "
+              f"{r['reward_s']} | {r['rest_s']} | {r['completion_len']} | {r['gflop_step']} |")
     print("\nreward of one rollout batch of reference responses (the teacher's right ones; code = real programs in the sandbox)")
     with open_sandbox(recipe, "code" in args.domains) as sb:
         for d in args.domains:

@@ -20,9 +20,30 @@ Example = dict[str, Any]
 
 @dataclass(frozen=True)
 class Verdict:
+    """A verifier's judgement. ``infra=True`` means the judgement could not be made (the sandbox or an engine
+    failed, not the completion): reward 0 and correct False are placeholders that training masks out and
+    evaluation reports as missing, never as wrong. ``details["infra"]`` carries the flag wherever only the
+    details travel (sample files, score rows)."""
+
     reward: float
     correct: bool
     details: dict[str, Any] = field(default_factory=dict)
+    infra: bool = False
+
+    def __post_init__(self) -> None:
+        if self.infra:
+            self.details["infra"] = True
+
+    @classmethod
+    def infra_failure(cls, why: str, **details: Any) -> Verdict:
+        return cls(0.0, False, {"infra_detail": why, **details}, infra=True)
+
+
+def is_infra(verdict_or_details: Verdict | dict[str, Any] | None) -> bool:
+    """Whether a verdict (or the details dict of one) is an infrastructure failure."""
+    if isinstance(verdict_or_details, Verdict):
+        return verdict_or_details.infra
+    return bool((verdict_or_details or {}).get("infra"))
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,9 @@ class Suite:
     hub_id: str | None = None
     description: str = ""
     version: str = "1"
+    # (example, response row, file:line) -> (example to score against, the order its letters refer to, a verdict
+    # or None): lets a scored response carry the choice order it was produced under (GPQA)
+    response_order: Callable[[Example, dict[str, Any], str], tuple[Example, str, Verdict | None]] | None = None
 
 
 @dataclass(frozen=True)

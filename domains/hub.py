@@ -19,3 +19,15 @@ def load_hub_rows(hub_id: str, *, config: str | None = None, split: str = "test"
             "in the benchmark's native format"
         ) from None
     return [dict(r) for r in ds]
+
+
+def hub_or_file_rows(path: str | None, hub_id: str, *, config: str | None = None, split: str = "test",
+                     suite: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """``(where, row)`` from ``path`` (any format ``domains.loaders.read_rows`` reads) or from the hub."""
+    from domains.loaders import read_rows
+
+    if path:
+        return read_rows(path)
+    where = f"{hub_id}{'/' + config if config else ''}:{split}"
+    return [(f"{where}:row {i}", r) for i, r in enumerate(load_hub_rows(hub_id, config=config, split=split,
+                                                                        suite=suite), 1)]

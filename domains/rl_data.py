@@ -1,6 +1,6 @@
 """RL data loaders shared by the domains: the Nemotron-3 Nano RL blend, plain JSONL, and micro.
 
-``rl_data(domain, source, limit)`` with ``source``:
+``rl_data(domain, source, limit)`` (``limit`` 0 or None = no cap, everywhere: ``cap``) with ``source``:
   ``micro``                       the domain's micro generator (seed 0), RL split
   ``nemotron``                    hub ``nvidia/Nemotron-3-Nano-RL-Training-Blend`` (needs network + ``datasets``)
   ``nemotron:PATH``               a local JSONL file in the blend's record format
@@ -11,13 +11,18 @@ Blend records (see ../shared/reference/paper_settings.md, "RL data"): the prompt
 subset: STEM MCQA ``expected_answer`` (a letter) + ``options``; instruction following ``instruction_id_list``,
 ``kwargs``, ``prompt``; competitive coding ``verifier_metadata.unit_tests{inputs, outputs}``; math
 ``expected_answer`` once the release's ``_hf_placeholder`` rows are resolved (NVIDIA's ``create_nanov3_jsonl.py``
-fills them from DAPO-Math-17k / Skywork-OR1). Structured-output rows are dropped, as in the study.
+fills them from DAPO-Math-17k / Skywork-OR1; unresolved rows are refused with that command). Subsets map to
+domains by the blend's exact ``dataset`` labels (``BLEND_SUBSETS``, the paper's own split); structured outputs
+are dropped, workbench is the paper's agent domain (no verifier here yet), NeMo Gym's own example rows label
+code by upstream source (``taco``). A STEM row's ``template_metadata.output_regex`` (or ``grading_mode``) is kept
+in its label as ``answer_regex``: the verifier reads the letter in the format the prompt asked for.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -29,16 +34,39 @@ from harness.errors import UserError
 log = logging.getLogger(__name__)
 NEMOTRON_HUB_ID = "nvidia/Nemotron-3-Nano-RL-Training-Blend"
 MAX_RL_TESTS = 20  # paper: "when a problem has > 20 tests, 20 are sampled"
-# substring of the record's ``dataset`` -> our domain (first match wins; order matters)
-SUBSET_DOMAINS: tuple[tuple[str, str | None], ...] = (
-    ("structured", None), ("mcqa", "science"), ("stem", "science"), ("instruction", "if"), ("ifeval", "if"),
-    ("coding", "code"), ("code", "code"), ("math", "math"),
+# The blend's own ``dataset`` labels -> our domain, as the paper's code splits it (Mosi-AI/M2RL,
+# M2RL/data/process_rl_data.py); None = dropped by the study. Exact labels, no substring guessing.
+BLEND_SUBSETS: dict[str, str | None] = {
+    "nano_v3_sft_profiled_dapo17k": "math",
+    "nano_v3_sft_profiled_skywork_no_omni": "math",
+    "nano_v3_sft_profiled_stem_mcqa": "science",
+    "nano_v3_sft_profiled_instruction_following": "if",
+    "nano_v3_sft_profiled_comp_coding_50tests": "code",
+    "nano_v3_sft_profiled_workbench": "agent",  # the paper's v3 fifth domain; no verifier in this tree yet
+    "nano_v3_sft_profiled_structured_outputs": None,
+}
+# NeMo Gym's own example rows carry their upstream source in ``dataset`` instead of the blend's label
+GYM_SOURCES: dict[str, str] = {"taco": "code"}
+DROPPED = "(dropped by the study)"
+RESOLVE_PLACEHOLDERS = (
+    "hf download nvidia/Nemotron-3-Nano-RL-Training-Blend --repo-type dataset --local-dir data && "
+    "python data/create_nanov3_jsonl.py --input data/train.jsonl --output data/train-full.jsonl, then use "
+    "source 'nemotron:data/train-full.jsonl'"
 )
+# Gym's mcqa ``grading_mode`` without a template: the letter inside \boxed{}
+GRADING_REGEX = {"strict_single_letter_boxed": r"\\boxed\{\s*([A-Za-z])\s*\}"}
+
+
+def cap(limit: int | None) -> int | None:
+    """The one limit rule: ``0`` or ``None`` = no cap; a negative limit is an error."""
+    if limit is not None and limit < 0:
+        raise UserError(f"limit {limit}: use a positive cap, or 0 for no cap")
+    return limit or None
 
 
 def subset_domain(subset: str) -> str | None:
-    s = (subset or "").lower()
-    return next((dom for key, dom in SUBSET_DOMAINS if key in s), None)
+    """Our domain for a blend ``dataset`` label (or a Gym upstream source); None when dropped or unknown."""
+    return BLEND_SUBSETS.get(subset) if subset in BLEND_SUBSETS else GYM_SOURCES.get(subset)
 
 
 def _messages(value: Any, where: str) -> list[dict[str, str]]:
@@ -50,24 +78,41 @@ def _messages(value: Any, where: str) -> list[dict[str, str]]:
     raise UserError(f"{where}: responses_create_params.input must be a string or a list of chat messages")
 
 
+def _science_label(record: dict[str, Any], where: str) -> dict[str, Any]:
+    """Letter, choice count and the answer format the row asks for (``template_metadata.output_regex``, or the
+    regex of its ``grading_mode``); the verifier extracts the letter with that regex."""
+    options = record.get("options")
+    n = len(options) if isinstance(options, list | dict) else 26
+    label: dict[str, Any] = {"answer": str(record["expected_answer"]).strip().upper(), "n_choices": n}
+    regex = (record.get("template_metadata") or {}).get("output_regex") or GRADING_REGEX.get(
+        str(record.get("grading_mode")))
+    if regex:
+        try:
+            re.compile(regex)
+        except re.error as e:
+            raise UserError(f"{where}: template_metadata.output_regex {regex!r} does not compile ({e})") from None
+        label["answer_regex"] = regex
+    return label
+
+
 def map_nemotron(record: dict[str, Any], where: str = "record") -> Example | None:
-    """One blend record -> our example, or None when its subset is not one of ours (or is dropped)."""
+    """One blend record -> our example, or None when its subset is dropped, unknown or has no domain here."""
+    from domains.registry import DOMAINS
+
     domain = subset_domain(str(record.get("dataset", "")))
-    if domain is None:
+    if domain is None or domain not in DOMAINS:
         return None
+    if domain == "math" and ("_hf_placeholder" in record or "_hf_placeholder" in str(record.get("expected_answer"))
+                             or record.get("expected_answer") in (None, "")):
+        raise UserError(f"{where}: math row is an unresolved _hf_placeholder (no question/expected_answer); "
+                        f"restore the blend with NVIDIA's script: {RESOLVE_PLACEHOLDERS}")
     params = record.get("responses_create_params") or {}
     messages = _messages(params.get("input"), where)
     meta = {"source": "nemotron", "subset": record.get("dataset")}
     if domain == "math":
-        ans = record.get("expected_answer")
-        if ans in (None, "") or "_hf_placeholder" in str(ans):
-            raise UserError(f"{where}: math row without expected_answer (an unresolved _hf_placeholder); resolve "
-                            "the blend first with NVIDIA's create_nanov3_jsonl.py")
-        label: Any = str(ans)
+        label: Any = str(record["expected_answer"])
     elif domain == "science":
-        options = record.get("options")
-        n = len(options) if isinstance(options, list | dict) else 26
-        label = {"answer": str(record["expected_answer"]).strip().upper(), "n_choices": n}
+        label = _science_label(record, where)
     elif domain == "if":
         label = {"instruction_id_list": list(record["instruction_id_list"]), "kwargs": list(record.get("kwargs") or []),
                  "prompt": record.get("prompt") or messages[-1]["content"]}
@@ -82,27 +127,48 @@ def map_nemotron(record: dict[str, Any], where: str = "record") -> Example | Non
             tests = [tests[k] for k in keep]
             meta["tests_sampled_from"] = len(ins)
         label = {"format": "stdio", "tests": tests}
-    rid = record.get("id") or record.get("uuid") or f"{where}"
-    return {"id": str(rid), "domain": domain, "messages": messages, "label": label, "meta": meta}
+    rid = record.get("id") if record.get("id") not in (None, "") else record.get("uuid") or record.get("hash_id")
+    return {"id": str(rid if rid not in (None, "") else where), "domain": domain, "messages": messages,
+            "label": label, "meta": meta}
+
+
+def _why_skipped(subset: str) -> str:
+    from domains.registry import DOMAINS
+
+    dom = subset_domain(subset)
+    if subset in BLEND_SUBSETS and dom is None:
+        return DROPPED
+    if dom is not None and dom not in DOMAINS:
+        return f"(domain {dom!r}: not in the registry)"
+    return "(unknown subset label)" if dom is None else ""
 
 
 def iter_nemotron(records: Iterable[dict[str, Any]], domain: str, limit: int | None = None,
                   source: str = "nemotron") -> Iterator[Example]:
-    dropped: Counter[str] = Counter()
+    """The ``domain`` rows of a blend file (``limit``: see ``cap``). Every subset that maps to no domain of ours
+    is reported at WARNING with its row count; rows of our other domains are counted at INFO."""
+    limit = cap(limit)
+    unmapped: Counter[str] = Counter()
+    others: Counter[str] = Counter()
     n = 0
     for i, rec in enumerate(records, 1):
         if limit is not None and n >= limit:
             break
         ex = map_nemotron(rec, f"{source}:{i}")
-        if ex is None or ex["domain"] != domain:
-            dropped[str(rec.get("dataset"))] += 1
+        subset = str(rec.get("dataset", "")) if rec.get("dataset") is not None else "(no dataset label)"
+        if ex is None:
+            unmapped[subset] += 1
+            continue
+        if ex["domain"] != domain:
+            others[ex["domain"]] += 1
             continue
         if ex["id"] == f"{source}:{i}":
             ex["id"] = f"nemotron-{domain}-{i}"
         n += 1
         yield ex
-    if dropped:
-        log.info("nemotron blend: %d %s rows; other subsets skipped: %s", n, domain, dict(dropped))
+    for subset, count in sorted(unmapped.items()):
+        log.warning("%s: %d rows of subset %s mapped to no domain %s", source, count, subset, _why_skipped(subset))
+    log.info("%s: %d %s rows; rows of other domains: %s", source, n, domain, dict(others))
 
 
 def plain_label(domain: str, row: dict[str, Any], where: str) -> Any:
@@ -126,6 +192,7 @@ def plain_label(domain: str, row: dict[str, Any], where: str) -> Any:
 
 
 def iter_plain(path: str, domain: str, limit: int | None = None) -> Iterator[Example]:
+    limit = cap(limit)
     for i, row in enumerate(iter_jsonl(path), 1):
         if limit is not None and i > limit:
             break
@@ -137,10 +204,14 @@ def iter_plain(path: str, domain: str, limit: int | None = None) -> Iterator[Exa
 
 
 def rl_data(domain: str, source: str, limit: int | None = None) -> Iterator[Example]:
+    """``domain``'s RL examples from ``source`` with at most ``limit`` rows (``cap``: 0 = no cap)."""
     if source == "micro":
         from domains.registry import get_domain
 
-        return iter(get_domain(domain).micro(0, limit or 2000, 0, 0).rl)
+        if cap(limit) is None:
+            raise UserError(f"{domain}: micro RL data is generated, so it needs a count (data.{domain}.rl > 0); "
+                            "0 = no cap applies to files and the hub blend")
+        return iter(get_domain(domain).micro(0, limit, 0, 0).rl)
     if source == "nemotron":
         try:
             from datasets import load_dataset
@@ -151,6 +222,9 @@ def rl_data(domain: str, source: str, limit: int | None = None) -> Iterator[Exam
                             "use source 'nemotron:PATH'") from None
         return iter_nemotron(ds, domain, limit)
     if source.startswith("nemotron:"):
-        path = source.split(":", 1)[1]
+        from harness.paths import external_dir
+
+        # a recipe may name the shared data folder machine-independently: ${MIXMERGE_EXTERNAL}
+        path = source.split(":", 1)[1].replace("${MIXMERGE_EXTERNAL}", str(external_dir()))
         return iter_nemotron(iter_jsonl(path), domain, limit, source=path)
     return iter_plain(source, domain, limit)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.ledger import ratio
 from leaderboard import plots
-from leaderboard.collect import measured_rows, variant_compute_hours, variant_key
+from leaderboard.collect import measured_rows, variant_compute, variant_compute_hours, variant_key
 from leaderboard.html import Grid, page
-from leaderboard.reference import paper_compute, paper_rows
+from leaderboard.reference import paper_compute, paper_compute_stages, paper_rows
 
 CSV_HEADER = ["variant", "benchmark", "metric", "value", "ci_low", "ci_high", "k", "n", "source"]
 
@@ -48,7 +49,14 @@ def _gpu_hours_table(rows: list[dict]) -> str:
             f"</thead><tbody>{body}</tbody></table>")
 
 
-def build(results_dirs: list[Path], out: Path, ledger: dict[str, float] | None = None) -> dict:
+def _share(values: dict[str, float] | None) -> str | None:
+    r = ratio(values or {})
+    return None if r is None else f"rl-multi = {100 * r:.1f}% of the four single-domain runs"
+
+
+def build(results_dirs: list[Path], out: Path, ledger: dict[str, float] | None = None,
+          flops: dict[str, float] | None = None) -> dict:
+    """``ledger``: stage -> device-seconds (measured); ``flops``: stage -> FLOPs (counted, ``harness.ledger``)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     measured = measured_rows([Path(d) for d in results_dirs])
@@ -70,8 +78,13 @@ def build(results_dirs: list[Path], out: Path, ledger: dict[str, float] | None =
     meas_pts = {v: (hours[v], avg[v]) for v in avg if v in hours}
     pavg = {v: a["value"] for v, a in main.averages().items()}
     paper_pts = {v: (h, pavg[v]) for v, h in paper_compute().items() if v in pavg}
-    figs["Average accuracy against RL compute: measured ledger and the paper's GPU hours (accuracy_vs_compute.png/.svg)"] = \
-        plots.accuracy_vs_compute(meas_pts, paper_pts, out)
+    fl = variant_compute(flops or {}, list(avg))
+    count_pts = {v: (fl[v], avg[v]) for v in avg if v in fl}
+    notes = {k: n for k, n in (("counted", _share(flops)), ("measured", _share(ledger)),
+                               ("paper", _share(paper_compute_stages()))) if n}
+    figs["Average accuracy against RL compute: counted FLOPs and measured device-hours of this run, the paper's GPU "
+         "hours (a measured time, like device-hours) (accuracy_vs_compute.png/.svg)"] = \
+        plots.accuracy_vs_compute(meas_pts, paper_pts, out, counted=count_pts, notes=notes)
 
     n_res = len({(r["variant"], r["benchmark"]) for r in measured})
     prov = (f"Built {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} from {n_res} measured results in "
@@ -83,4 +96,7 @@ def build(results_dirs: list[Path], out: Path, ledger: dict[str, float] | None =
     return {"variants": mgrid.variants, "benchmarks": mgrid.benchmarks, "measured_rows": len(measured),
             "paper_rows": len(paper), "average": {v: round(float(x), 4) for v, x in avg.items()},
             "compute_hours": {v: float(np.round(h, 6)) for v, h in hours.items()},
+            "compute_flops": {v: float(f) for v, f in fl.items()},
+            "multi_over_singles": {"flops": ratio(flops or {}), "device_seconds": ratio(ledger or {}),
+                                   "paper_gpu_hours": ratio(paper_compute_stages())},
             "files": sorted(p.name for p in out.iterdir())}

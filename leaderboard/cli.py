@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    ledger = None
+    ledger = flops = None
     if args.ledger:
         try:
             ledger = {k: float(v) for k, v in json.loads(Path(args.ledger).read_text()).items()}
@@ -30,7 +30,8 @@ def run(args) -> int:
         if not Path(args.run).is_dir():
             raise UserError(f"--run {args.run}: not a directory")
         ledger = ledger_from_run(args.run)
-    info = build(args.results, args.out, ledger)
+        flops = ledger_from_run(args.run, "flops")
+    info = build(args.results, args.out, ledger, flops)
     print(f"leaderboard: {len(info['variants'])} variants x {len(info['benchmarks'])} benchmarks "
           f"({info['measured_rows']} measured rows, {info['paper_rows']} paper rows) -> {args.out}/leaderboard.html")
     return 0

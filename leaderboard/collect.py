@@ -1,5 +1,5 @@
 """Read evaluation results (``DIR/<model-name>/<suite>/results.json``) into long-format rows, and the
-compute ledger into device-hours per variant."""
+compute ledger (``harness.ledger``) into compute per variant."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from harness.errors import UserError
+from harness.ledger import by_stage, read_run
 
 VARIANT_ORDER = ["base", "sft", "rl-math", "rl-code", "rl-science", "rl-if", "rl-multi", "merge-average",
                  "merge-ta", "merge-ties", "merge-ties-dare", "merge-ta-dare", "merge-sce", "opd-multi"]
@@ -54,26 +55,25 @@ def measured_rows(results_dirs: list[Path]) -> list[dict]:
     return rows
 
 
-def variant_compute_hours(ledger: dict[str, float], variants: list[str]) -> dict[str, float]:
-    """Device-hours of the RL phase behind each variant: merges and MT-OPD reuse the four single-domain runs."""
-    four = sum(ledger[s] for s in RL_SINGLE) if all(s in ledger for s in RL_SINGLE) else None
+def variant_compute(values: dict[str, float], variants: list[str]) -> dict[str, float]:
+    """Compute of the RL phase behind each variant (any measure: seconds, FLOPs): merges and MT-OPD reuse the four
+    single-domain runs."""
+    four = sum(values[s] for s in RL_SINGLE) if all(s in values for s in RL_SINGLE) else None
     out: dict[str, float] = {}
     for v in variants:
-        if v.startswith("rl-") and v in ledger:
-            out[v] = ledger[v] / 3600
+        if v.startswith("rl-") and v in values:
+            out[v] = values[v]
         elif v.startswith(("merge-", "opd-")) and four is not None:
-            out[v] = (four + ledger.get(v, 0.0)) / 3600
+            out[v] = four + values.get(v, 0.0)
     return out
 
 
-def ledger_from_run(run_root: Path) -> dict[str, float]:
-    """stage -> device_seconds from every ``<run_root>/<stage>/manifest.json`` that has it."""
-    ledger: dict[str, float] = {}
-    for man in sorted(Path(run_root).glob("*/manifest.json")):
-        try:
-            data = json.loads(man.read_text())
-        except json.JSONDecodeError:
-            continue
-        if isinstance(data.get("device_seconds"), int | float):
-            ledger[man.parent.name] = float(data["device_seconds"])
-    return ledger
+def variant_compute_hours(ledger: dict[str, float], variants: list[str]) -> dict[str, float]:
+    """Device-hours behind each variant from ``stage -> device_seconds``."""
+    return {v: s / 3600 for v, s in variant_compute(ledger, variants).items()}
+
+
+def ledger_from_run(run_root: Path, measure: str = "device_seconds") -> dict[str, float]:
+    """stage -> ``measure`` (``device_seconds`` or a counted one, e.g. ``flops``) of the run's finished stages, read
+    by ``harness.ledger.read_run`` (the one reader of stage manifests)."""
+    return by_stage(read_run(run_root), measure)

@@ -39,16 +39,22 @@ def bars_with_ci(acc: dict[tuple[str, str], dict], benchmarks: list[str], varian
 
 
 def accuracy_vs_compute(measured: dict[str, tuple[float, float]], paper: dict[str, tuple[float, float]],
-                        out: Path) -> str:
-    """Average accuracy against RL compute: measured (device-hours, from the ledger) and the paper (GPU hours)."""
-    panels = [(p, t, u) for p, t, u in ((measured, "measured (this run's ledger)", "device-hours"),
-                                        (paper, "paper (reported GPU hours)", "GPU hours")) if p]
+                        out: Path, counted: dict[str, tuple[float, float]] | None = None,
+                        notes: dict[str, str] | None = None) -> str:
+    """Average accuracy against RL compute: this run's counted FLOPs (the same for the same recipe and seed whatever
+    the load), its measured device-hours, and the paper's GPU hours (a measured time, like device-hours).
+    ``notes`` adds a line under each panel's title (e.g. multi-task RL as a share of the four single runs)."""
+    notes = notes or {}
+    panels = [(p, t, u, k) for p, t, u, k in (
+        (counted or {}, "this run: counted FLOPs", "FLOPs (2N per forward token, 6N per trained)", "counted"),
+        (measured, "this run: measured device-hours", "device-hours", "measured"),
+        (paper, "paper: reported GPU hours (measured time)", "GPU hours", "paper")) if p]
     fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(5.5 * max(1, len(panels)), 4), squeeze=False)
-    for ax, (pts, title, unit) in zip(axes[0], panels, strict=False):
-        for name, (hours, acc) in pts.items():
-            ax.scatter(hours, acc)
-            ax.annotate(name, (hours, acc), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    for ax, (pts, title, unit, key) in zip(axes[0], panels, strict=False):
+        for name, (x, acc) in pts.items():
+            ax.scatter(x, acc)
+            ax.annotate(name, (x, acc), fontsize=8, xytext=(3, 3), textcoords="offset points")
         ax.set_xlabel(f"RL compute ({unit})")
         ax.set_ylabel("average accuracy (%)")
-        ax.set_title(title)
+        ax.set_title(title + (f"\n{notes[key]}" if key in notes else ""), fontsize=10)
     return _save(fig, out, "accuracy_vs_compute")

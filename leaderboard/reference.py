@@ -54,3 +54,10 @@ def paper_compute() -> dict[str, float]:
     out["Model Merging"] = four
     out["MT-OPD"] = four + hours["MT-OPD"]
     return out
+
+
+def paper_compute_stages() -> dict[str, float]:
+    """The paper's GPU hours keyed by our stage names (rl-math, ..., rl-multi, opd-multi)."""
+    stage = {"Math": "rl-math", "Coding": "rl-code", "Science": "rl-science", "IF": "rl-if",
+             "Multi-Task": "rl-multi", "MT-OPD": "opd-multi"}
+    return {stage[r["method"]]: float(r["gpu_hours"]) for r in _read("gpu_hours.csv")}

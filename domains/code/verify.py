@@ -6,6 +6,8 @@ Labels (``example["label"]``):
   ``{"format": "humaneval", "prompt": ..., "test": "def check(candidate): ...", "entry_point": "add"}``
 The program is the last fenced code block of the completion (after any ``</think>``); without a fence the
 completion is taken as code, and for HumanEval a completion that continues the prompt is prefixed with it.
+A LiveCodeBench label (``"extract": "lcb"``) takes the code as ``lcb_runner/utils/extraction_utils.py:4-17``
+does: the lines between the last two lines containing a fence, and no code at all with fewer than two.
 Model code never runs in this process: only through ``harness.sandbox``.
 """
 
@@ -18,7 +20,7 @@ from domains.answers import after_thinking
 from domains.base import Example, Verdict
 from harness.errors import UserError
 
-VERSION = "1"
+VERSION = "2"  # 2: LiveCodeBench rules of lcb_runner 28fef95, plain-value results
 _FENCE_RE = re.compile(r"```[ \t]*([A-Za-z0-9_+\-]*)[^\n]*\n(.*?)```", re.DOTALL)
 
 
@@ -32,6 +34,13 @@ def extract_code(completion: str | None) -> str:
         tail = body.rsplit("```", 1)[1]
         return tail.split("\n", 1)[1] if "\n" in tail else ""
     return body
+
+
+def extract_code_lcb(completion: str | None) -> str:
+    """lcb_runner's rule (extraction_utils.py:13-17): lines between the last two lines that contain a fence."""
+    lines = after_thinking(completion).split("\n")
+    fences = [i for i, line in enumerate(lines) if "```" in line]
+    return "\n".join(lines[fences[-2] + 1 : fences[-1]]) if len(fences) >= 2 else ""
 
 
 def humaneval_program(prompt: str, completion: str, entry_point: str) -> str:
@@ -58,7 +67,7 @@ def to_check(example: Example, completion: str) -> Any | None:
     if fmt == "humaneval":
         program = humaneval_program(label.get("prompt", ""), completion, label["entry_point"])
         return checks.HumanEvalCheck(program, label["test"], label["entry_point"])
-    code = extract_code(completion)
+    code = extract_code_lcb(completion) if label.get("extract") == "lcb" else extract_code(completion)
     if not code.strip():
         return None
     if fmt == "functional":
@@ -85,7 +94,8 @@ def verify_code_many(pairs: list[tuple[Example, str]], sandbox: Any) -> list[Ver
             continue
         r = next(results)
         out.append(Verdict(float(r.passed), bool(r.passed), {"detail": r.detail, "n_passed": r.n_passed,
-                                                              "n_total": r.n_total, "status": r.status}))
+                                                              "n_total": r.n_total, "status": r.status},
+                           infra=r.status == "sandbox_error"))  # the sandbox failed, not the program
     return out
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from domains.base import Example, GenerationSettings, Suite
-from domains.hub import load_hub_rows
-from domains.loaders import read_jsonl
+from domains.hub import hub_or_file_rows
+from domains.loaders import Loaded
+from harness.errors import UserError
 
 GEN = GenerationSettings(temperature=1.0, top_p=0.7, max_new_tokens=32768)
 
 
-def to_example(row: dict[str, Any], registry: str) -> Example:
+IF_FIELDS = ("key", "prompt", "instruction_id_list", "kwargs")
+
+
+def to_example(row: dict[str, Any], registry: str, where: str = "") -> Example:
+    missing = [f for f in IF_FIELDS if f not in row]
+    if missing or not isinstance(row.get("instruction_id_list"), list):
+        raise UserError(f"{where}: an {registry} row needs {', '.join(IF_FIELDS)} (instruction_id_list a list); "
+                        f"missing {missing or ['instruction_id_list (not a list)']} (got fields {sorted(row)[:8]})")
     kwargs = [{k: v for k, v in (kw or {}).items() if v is not None} for kw in row.get("kwargs") or []]
     return {"id": str(row["key"]), "domain": "if", "messages": [{"role": "user", "content": row["prompt"]}],
             "label": {"instruction_id_list": list(row["instruction_id_list"]), "kwargs": kwargs,
@@ -19,9 +27,11 @@ def to_example(row: dict[str, Any], registry: str) -> Example:
 
 
 def _loader(registry: str, hub_id: str, split: str):
-    def load(path: str | None) -> list[Example]:
-        rows = read_jsonl(path) if path else load_hub_rows(hub_id, split=split, suite=registry)
-        return [to_example(r, registry) for r in rows]
+    def load(path: str | None) -> Loaded:
+        rows = hub_or_file_rows(path, hub_id, split=split, suite=registry)
+        return Loaded([to_example(r, registry, w) for w, r in rows],
+                      {"prompt_matching": "exact or stripped prompt text (IFBench run_eval); a prompt without a "
+                                          "response counts as not followed"})
 
     return load
 

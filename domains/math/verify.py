@@ -25,7 +25,7 @@ from pathlib import Path
 from domains.answers import final_answer
 from domains.base import Example, Verdict
 
-VERSION = "2"
+VERSION = "3"  # 3: an Answer: line is not overridden by a later sentence with the word "answer"
 TIMEOUT_S = 5.0
 STARTUP_S = 60.0
 log = logging.getLogger(__name__)

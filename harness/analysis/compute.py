@@ -1,10 +1,10 @@
-"""Compute ledger: device-hours per stage from a run's manifests, and multi-task RL as a fraction of the four
-single-domain RL runs (the paper: 2166.4 / (2172.8 + 3187.2 + 787.2 + 377.6) = 33.2% of the GPU hours).
+"""Compute analysis: multi-task RL as a fraction of the four single-domain RL runs, by FLOPs and tokens (counted:
+the same on every machine for the same recipe and seed) and by device-seconds (timed: moves with machine load); the
+paper's 2166.4 / (2172.8 + 3187.2 + 787.2 + 377.6) = 33.2% is of GPU hours, i.e. the timed measure.
 
-Every finished stage directory ``runs/<recipe>/<stage>/manifest.json`` carries at least
-``{stage, wall_seconds, device_seconds, device, status}``; device-seconds are GPUs x wall on a GPU machine
-and cores x wall on CPU (or what the stage measured itself), so CPU and GPU runs are each compared with
-themselves, never with each other.
+Rows come from ``harness.ledger.read_run`` (every finished ``runs/<recipe>/<stage>/manifest.json``:
+``{stage, wall_seconds, device_seconds, device, ledger}``); device-seconds are GPUs x wall on a GPU machine and CPU
+seconds on CPU, so CPU and GPU runs are each compared with themselves, never with each other.
 """
 
 from __future__ import annotations
@@ -13,37 +13,17 @@ import csv
 import json
 from pathlib import Path
 
-from harness.errors import UserError
-from harness.recipe import DOMAINS
+from harness.ledger import COUNTS, SINGLES, ratios, read_run
 
 REFERENCE = Path(__file__).resolve().parent / "reference" / "gpu_hours.csv"
+CSV_FIELDS = ["stage", "device", "wall_seconds", "device_seconds", "device_hours"]
 PAPER_ROWS = {"Math": "rl-math", "Coding": "rl-code", "Science": "rl-science", "IF": "rl-if",
               "Multi-Task": "rl-multi", "MT-OPD": "opd-multi"}
-SINGLES = tuple(f"rl-{d}" for d in DOMAINS)
 
 
 def read_manifests(run_dir: Path) -> list[dict]:
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise UserError(f"{run_dir}: run directory not found (expected runs/<recipe>)")
-    rows = []
-    for mf in sorted(run_dir.glob("*/manifest.json")):
-        try:
-            m = json.loads(mf.read_text())
-        except json.JSONDecodeError as e:
-            raise UserError(f"{mf}: invalid JSON: {e}") from None
-        missing = [k for k in ("stage", "device_seconds") if k not in m]
-        if missing:
-            raise UserError(f"{mf}: manifest lacks {', '.join(missing)}")
-        if m.get("status", "done") != "done":
-            continue
-        rows.append({"stage": m["stage"], "device": m.get("device", "?"),
-                     "wall_seconds": float(m.get("wall_seconds") or 0.0),
-                     "device_seconds": float(m["device_seconds"] or 0.0),
-                     "device_hours": float(m["device_seconds"] or 0.0) / 3600})
-    if not rows:
-        raise UserError(f"{run_dir}: no finished stage manifests (*/manifest.json)")
-    return rows
+    """The run's ledger rows (``harness.ledger.read_run``: the one reader of stage manifests)."""
+    return read_run(run_dir)
 
 
 def _fractions(hours: dict[str, float]) -> dict[str, float | None]:
@@ -67,33 +47,42 @@ def paper_reference() -> dict:
 def analyze_compute(run_dir: Path, out: Path | None = None) -> dict:
     rows = read_manifests(run_dir)
     hours = {r["stage"]: r["device_hours"] for r in rows}
-    result = {"run": str(run_dir), "stages": rows, **_fractions(hours), "paper": paper_reference(),
-              "devices": sorted({r["device"] for r in rows})}
+    result = {"run": str(run_dir), "stages": rows, **_fractions(hours), "counted": ratios(rows),
+              "paper": paper_reference(), "devices": sorted({r["device"] for r in rows if r["stage"] in (*SINGLES, "rl-multi", "opd-multi")})}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "compute.json").write_text(json.dumps(result, indent=2))
         with open(out / "compute.csv", "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=["stage", "device", "wall_seconds", "device_seconds", "device_hours"])
+            w = csv.DictWriter(fh, fieldnames=[*CSV_FIELDS, "params", *COUNTS, "flops"], extrasaction="ignore")
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({**{k: r[k] for k in CSV_FIELDS}, **(r["ledger"] or {})}
+                        for r in rows)
     return result
 
 
 def format_compute(result: dict) -> str:
-    lines = [f"{'stage':<18} {'device':<6} {'wall s':>10} {'device-hours':>13}"]
+    lines = [f"{'stage':<18} {'device':<10} {'wall s':>9} {'device-hours':>13} {'generated':>10} {'trained':>10} "
+             f"{'FLOPs':>10}"]
     for r in result["stages"]:
-        lines.append(f"{r['stage']:<18} {r['device']:<6} {r['wall_seconds']:>10.1f} {r['device_hours']:>13.4f}")
+        led = r["ledger"] or {}
+        counted = "".join(f" {led[k]:>10.4g}" if k in led else f" {'-':>10}"
+                          for k in ("generated_tokens", "trained_tokens", "flops"))
+        lines.append(f"{r['stage']:<18} {r['device']:<10} {r['wall_seconds']:>9.1f} {r['device_hours']:>13.4f}{counted}")
 
     def pct(v):
         return "n/a (needs rl-math, rl-code, rl-science, rl-if and rl-multi)" if v is None else f"{100 * v:.1f}%"
 
     paper = result["paper"]
-    lines.append(f"multi-task RL / four single-domain RL runs: {pct(result['multi_over_singles'])} "
+    lines.append(f"multi-task RL / four single-domain RL runs: {pct(result['multi_over_singles'])} of the device-seconds "
                  f"(paper: {pct(paper['multi_over_singles'])} = {paper['gpu_hours']['rl-multi']:.1f} / "
                  f"{paper['singles_hours']:.1f} GPU-hours)")
+    counted = result.get("counted", {})
+    for m, label in (("flops", "FLOPs"), ("generated_tokens", "generated tokens")):
+        lines.append(f"  by {label} (counted: independent of load and speed): {pct(counted.get(m, {}).get('multi_over_singles'))}")
+    lines.append("  the paper's GPU hours are a measured time, like the device-seconds above")
     lines.append(f"MT-OPD / four single-domain RL runs: {pct(result['opd_over_singles'])} "
                  f"(paper: {pct(paper['opd_over_singles'])})")
     if len(result["devices"]) > 1:
-        lines.append(f"note: stages ran on different devices ({', '.join(result['devices'])}); "
-                     "device-hours are not comparable across them")
+        lines.append(f"note: the RL stages ran on different devices ({', '.join(result['devices'])}); "
+                     "their device-hours are not comparable")
     return "\n".join(lines)

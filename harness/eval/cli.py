@@ -24,12 +24,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-new-tokens", type=int, help="override the suites' (paper: 32768)")
     p.add_argument("--stop", action="append", help="stop string (repeatable); overrides the suites'")
     p.add_argument("--data", action="append", default=[], metavar="SUITE=FILE",
-                   help="local file (native format) for a public suite instead of its hub id; repeatable")
+                   help="local file (native format) for a public suite instead of its hub id; repeatable "
+                        "(LiveCodeBench: a directory of release files, or several files separated by commas)")
     p.add_argument("--model-name", help="folder name under OUT (default: the model directory's name)")
     p.add_argument("--sandbox", default="auto", choices=["auto", "docker", "bwrap"], help="code execution sandbox")
     p.add_argument("--batch-size", type=int, default=256, help="transformers: sequences per forward batch")
     p.add_argument("--concurrency", type=int, default=8, help="openai: parallel requests")
     p.add_argument("--served-model", help="openai: model name to request (default: the server's first)")
+    p.add_argument("--think-gate", action="store_true",
+                   help="score 0 for a sample without a closing </think> (the paper's scorer); results record it")
+    p.add_argument("--judge-url", help="HLE: an OpenAI-compatible endpoint whose model judges exact-match questions "
+                   "(HLE's official grader is an o3-mini judge); without it HLE is a judge-free lower bound")
+    p.add_argument("--judge-model", default="o3-mini", help="the judge's model name")
     p.add_argument("--isolate", choices=["none", "docker"], default="none",
                    help="docker: run the whole evaluation inside the docker/eval image")
     p.add_argument("--image", default="mixmerge-eval:cpu", help="image for --isolate docker")
@@ -41,7 +47,7 @@ def _data(items: list[str]) -> dict[str, str]:
         suite, sep, path = it.partition("=")
         if not sep or not suite or not path:
             raise UserError(f"--data {it!r}: expected SUITE=FILE")
-        if not Path(path).exists():
+        if not all(Path(p).exists() for p in path.split(",")):  # LiveCodeBench: a directory, or files a,b
             raise UserError(f"--data {it!r}: {path} does not exist")
         out[suite] = path
     return out
@@ -65,7 +71,8 @@ def run(args) -> int:
         opts = {"concurrency": args.concurrency, "served_model": args.served_model}
     results = evaluate(args.model, suites, args.out, k=args.k, limit=args.limit, backend=backend,
                        overrides=overrides, seed=args.seed, sandbox=args.sandbox, data=_data(args.data),
-                       model_name=args.model_name, generator_opts=opts)
+                       model_name=args.model_name, generator_opts=opts, think_gate=args.think_gate,
+                       judge={"url": args.judge_url, "model": args.judge_model} if args.judge_url else None)
     print(f"{'suite':<16} {'accuracy':>9} {'95% CI':>17} {'n':>6} {'K':>3}")
     for name, r in results.items():
         m = r["metrics"]

@@ -95,6 +95,11 @@ def container_spec(args, suites: list[str], backend: str) -> dict:
                       ("--served-model", args.served_model)):
         if val is not None:
             cmd += [flag, str(val)]
+    if getattr(args, "think_gate", False):
+        cmd.append("--think-gate")
+    if getattr(args, "judge_url", None):
+        raise UserError("--judge-url with --isolate docker: the container has no network; score HLE afterwards "
+                        "with mixmerge score --judge-url")
     for s in args.stop or []:
         cmd += ["--stop", s]
     for i, item in enumerate(args.data):

@@ -5,6 +5,11 @@ Per suite it writes ``out_dir/<model-name>/<suite>/``:
                  suites; model hash, suite hash, generation settings, seed, backend, versions, wall time.
   samples.jsonl  one line per sample: id, sample, prompt, completion, verdict {correct, reward}, details.
 
+An infrastructure failure (``Verdict.infra``: the sandbox or an engine failed, not the completion) is verified
+once more; if it persists the sample is written with ``verdict.missing`` and left out of every metric, never
+counted as incorrect; ``metrics.n_missing`` says how many, and a result with missing samples is not reused
+from the cache (a re-run verifies them again).
+
 Cached: results.json carries a cache key (model hash, suite hash, settings, K, seed, backend, chunking); a
 complete result with the same key is returned without generating. Resumable: problems are generated and
 scored in fixed chunks whose seeds depend only on the chunk index, every scored chunk is appended to
@@ -25,7 +30,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from domains.base import GenerationSettings, Suite
+from domains.base import GenerationSettings, Suite, is_infra
 from domains.registry import get_domain, get_suite
 from harness.errors import UserError
 from harness.eval import provenance
@@ -79,10 +84,16 @@ def _aggregate(rows: list[dict], examples: list[dict], metric: str, seed: int) -
     by_id: dict[str, list[dict]] = {}
     for r in rows:
         by_id.setdefault(str(r["id"]), []).append(r)
-    scores = [[1.0 if r["verdict"]["correct"] else 0.0 for r in by_id[str(ex["id"])]] for ex in examples]
-    out: dict[str, Any] = summarize(scores, seed=seed)
+    missing = sum(1 for r in rows if r["verdict"].get("missing"))
+    scored = {i: [r for r in rs if not r["verdict"].get("missing")] for i, rs in by_id.items()}
+    scores = [[1.0 if r["verdict"]["correct"] else 0.0 for r in scored[str(ex["id"])]] for ex in examples
+              if scored.get(str(ex["id"]))]
+    if not scores:
+        raise UserError(f"every sample is missing ({missing}): the sandbox or engine failed on all of them; "
+                        "check it (mixmerge sandbox check) and run again")
+    out: dict[str, Any] = {**summarize(scores, seed=seed), "n_missing": missing}
     if metric == "ifeval":  # IFEval's own aggregates over every response, in percent
-        ds = [r["details"] for r in rows]
+        ds = [r["details"] for rs in scored.values() for r in rs]
         n_inst = max(1, sum(len(d.get("strict", [])) for d in ds))
         out.update({
             "prompt_strict": 100 * sum(bool(d.get("prompt_strict")) for d in ds) / len(ds),
@@ -105,12 +116,15 @@ class _Lazy:
         return self.obj
 
 
-def evaluate(model: str, suites: list[str], out_dir: str | Path, k: int | None = None, limit: int | None = None,
+def evaluate(model: str, suites: list[str | Suite], out_dir: str | Path, k: int | None = None, limit: int | None = None,
              backend: str = "transformers", overrides: dict | None = None, seed: int = 0, sandbox: Any = "auto", *,
              data: dict[str, str] | None = None, model_name: str | None = None, generator_opts: dict | None = None,
-             chunk: int = 32, generator: Any = None) -> dict[str, dict]:
+             chunk: int = 32, generator: Any = None, think_gate: bool = False,
+             judge: dict | None = None) -> dict[str, dict]:
     """Evaluate ``model`` (an HF model directory or an OpenAI-compatible URL) on ``suites``; ``generator``
-    (an object with the generation seam's ``generate``) replaces the one ``backend`` would load."""
+    (an object with the generation seam's ``generate``) replaces the one ``backend`` would load.
+    ``think_gate``: 0 for a sample without ``</think>`` (the paper's scorer); ``judge``: ``{"url", "model"}`` of
+    an OpenAI-compatible judge for HLE's exact-match questions (``harness.scoring.score_samples``)."""
     if not suites:
         raise UserError("no suites to evaluate; pass --suites a,b,...")
     if k is not None and k < 1 or limit is not None and limit < 1 or chunk < 1:
@@ -119,7 +133,7 @@ def evaluate(model: str, suites: list[str], out_dir: str | Path, k: int | None =
     url = is_url(model)
     if not url and not Path(model).is_dir():
         raise UserError(f"model {model!r}: not a directory (expected a Hugging Face model directory or a URL)")
-    resolved = [get_suite(s) for s in suites]  # unknown names fail before any work
+    resolved = [s if isinstance(s, Suite) else get_suite(s) for s in suites]  # unknown names fail before any work
     if url and generator is None and not opts.get("served_model"):
         generator = get_generator(backend, model, **opts)  # asks the server which model it serves
         opts["served_model"] = generator.model
@@ -143,14 +157,16 @@ def evaluate(model: str, suites: list[str], out_dir: str | Path, k: int | None =
             results[suite.name] = _evaluate_suite(
                 suite, gen, sb, Path(out_dir) / name / suite.name, model=model, name=name, mhash=mhash,
                 k=k or suite.k, limit=limit, settings=settings_for(suite, overrides), seed=seed, backend=backend,
-                data=(data or {}).get(suite.name), chunk=chunk)
+                data=(data or {}).get(suite.name), chunk=chunk, think_gate=think_gate,
+                judge=judge if suite.name == "hle" else None)
     return results
 
 
 def _evaluate_suite(suite: Suite, gen, sb, out: Path, *, model, name, mhash, k, limit, settings, seed, backend,
-                    data, chunk) -> dict:
+                    data, chunk, think_gate=False, judge=None) -> dict:
     t0 = time.perf_counter()
     examples = suite.load(data)
+    notes = dict(getattr(examples, "notes", {}))  # what the loader kept, by which rule
     if limit:
         examples = examples[:limit]
     if not examples:
@@ -159,10 +175,11 @@ def _evaluate_suite(suite: Suite, gen, sb, out: Path, *, model, name, mhash, k, 
     shash = provenance.suite_hash(suite, examples, verifier)
     gen_dict = {**asdict(settings), "stop": list(settings.stop)}
     key = provenance.stable_hash({"model": mhash, "suite": shash, "generation": gen_dict, "k": k, "seed": seed,
-                                  "backend": backend, "sampler": SAMPLER_VERSIONS.get(backend, "1"), "chunk": chunk})
+                                  "backend": backend, "sampler": SAMPLER_VERSIONS.get(backend, "1"), "chunk": chunk,
+                                  "think_gate": think_gate, "judge": judge})
     res_path, samples_path = out / "results.json", out / "samples.jsonl"
     prev = json.loads(res_path.read_text()) if res_path.exists() else {}
-    if prev.get("cache_key") == key and prev.get("complete"):
+    if prev.get("cache_key") == key and prev.get("complete") and not prev.get("metrics", {}).get("n_missing"):
         log.info("%s/%s: cached (key %s), not regenerated", name, suite.name, key)
         return prev
     out.mkdir(parents=True, exist_ok=True)
@@ -173,7 +190,8 @@ def _evaluate_suite(suite: Suite, gen, sb, out: Path, *, model, name, mhash, k, 
               "suite_version": suite.version, "suite_hash": shash, "domain": suite.domain, "metric": suite.metric,
               "verifier_version": verifier, "data": data or suite.hub_id or "generated", "k": k, "n": len(examples),
               "generation": gen_dict, "seed": seed, "backend": backend, "chunk_problems": chunk, "cache_key": key,
-              "versions": provenance.versions(backend)}
+              "versions": provenance.versions(backend), "think_gate": think_gate, "loader": notes,
+              **({"judge": judge} if judge else {})}
     _write_json(res_path, {**header, "complete": False, "done": len(rows) // k})
     with open(samples_path, "w") as f:  # rewrite: only whole scored chunks survive an interruption
         f.writelines(json.dumps(r) + "\n" for r in rows)
@@ -185,12 +203,15 @@ def _evaluate_suite(suite: Suite, gen, sb, out: Path, *, model, name, mhash, k, 
         comps = gen().generate([ex["messages"] for ex in part], k, settings, seed=seed * 1_000_003 + start // chunk)
         t2 = time.perf_counter()
         responses = {str(ex["id"]): c for ex, c in zip(part, comps, strict=True)}
-        scored, _ = score_samples(suite, part, responses, sb() if suite.domain == "code" else None)
+        box = sb() if suite.domain == "code" else None
+        scored, _ = score_samples(suite, part, responses, box, think_gate=think_gate, judge=_judge(judge))
+        _retry_infra(suite, part, responses, scored, box, think_gate=think_gate, judge=_judge(judge))
         score_s += time.perf_counter() - t2
         gen_s += t2 - t
         new = [{"id": str(r[suite.id_field]), "sample": r["sample"], "prompt": ex_msgs,
                 "completion": responses[str(r[suite.id_field])][r["sample"]],
-                "verdict": {"correct": bool(r["correct"]), "reward": float(r["reward"])}, "details": r["details"]}
+                "verdict": {"correct": bool(r["correct"]), "reward": float(r["reward"]),
+                            **({"missing": True} if is_infra(r["details"]) else {})}, "details": r["details"]}
                for r, ex_msgs in _with_prompts(scored, part, suite.id_field)]
         with open(samples_path, "a") as f:
             f.writelines(json.dumps(r, default=str) + "\n" for r in new)
@@ -206,6 +227,34 @@ def _evaluate_suite(suite: Suite, gen, sb, out: Path, *, model, name, mhash, k, 
     log.info("%s/%s: accuracy %.4f [%.4f, %.4f] n=%d K=%d", name, suite.name, metrics["accuracy"],
              metrics["ci_low"], metrics["ci_high"], len(examples), k)
     return result
+
+
+def _retry_infra(suite: Suite, part: list[dict], responses: dict[str, list[str]], scored: list[dict], sb,
+                 **scoring) -> None:
+    """Verify once more every sample whose verdict is an infrastructure failure (rows updated in place)."""
+    bad: dict[str, list[dict]] = {}
+    for r in scored:
+        if is_infra(r["details"]):
+            bad.setdefault(str(r[suite.id_field]), []).append(r)
+    if not bad:
+        return
+    retry = [ex for ex in part if str(ex["id"]) in bad]
+    again, _ = score_samples(suite, retry, {i: [responses[i][r["sample"]] for r in rs] for i, rs in bad.items()}, sb,
+                             **scoring)
+    old = [r for ex in retry for r in bad[str(ex["id"])]]
+    for r, n in zip(old, again, strict=True):
+        r.update(correct=n["correct"], reward=n["reward"], details=n["details"])
+    left = sum(is_infra(r["details"]) for r in old)
+    log.warning("%s: %d samples hit a sandbox/engine failure; retried once, %d still failing (reported missing)",
+                suite.name, len(old), left)
+
+
+def _judge(judge: dict | None):
+    if not judge:
+        return None
+    from domains.science.judge import OpenAIJudge
+
+    return OpenAIJudge(judge["url"], judge.get("model", "o3-mini"), os.environ.get("OPENAI_API_KEY"))
 
 
 def _with_prompts(scored: list[dict], part: list[dict], id_field: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from harness.merge.merge import DTYPES, merge
+from harness.merge.merge import DTYPES, ENGINES, STREAM_ABOVE, merge
 from harness.merge.methods import METHODS
 from harness.recipe import MergeStage
 
@@ -25,13 +25,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help=f"seed of DARE's random drop (default {d.seed})")
     p.add_argument("--dtype", choices=DTYPES, help=f"compute dtype (default {d.dtype}); output keeps the base's")
     p.add_argument("--shard-size", default="2B", help="bytes per output safetensors shard (K/M/B suffixes)")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help=f"mergekit (whole tensors), stream (row blocks, ~1.5x one model's memory) or auto: stream "
+                        f"when a model's weights exceed {STREAM_ABOVE >> 20} MiB (default)")
 
 
 def run(args: argparse.Namespace) -> int:
     info = merge(args.method, args.base, args.models, args.out, weights=args.weights, density=args.density,
                  lambda_=args.lambda_, select_topk=args.select_topk, seed=args.seed, dtype=args.dtype,
-                 shard_size=args.shard_size)
-    keep = {k: info[k] for k in ("method", "mergekit_method", "density", "lambda", "select_topk", "seed",
+                 shard_size=args.shard_size, engine=args.engine)
+    keep = {k: info[k] for k in ("method", "mergekit_method", "engine", "density", "lambda", "select_topk", "seed",
                                  "shards", "wall_seconds", "peak_rss_mb_process")}
     print(json.dumps(keep))
     print(f"merged {len(info['models'])} models -> {args.out}")

@@ -5,11 +5,14 @@ copied from the base), ``mergekit_config.yml`` (exactly what mergekit ran; re-ru
 ``mergekit-yaml``) and ``merge_info.json`` (method, inputs, parameters, seed, versions, time, peak RSS).
 It is written to a temporary sibling and renamed into place, so a killed merge leaves nothing behind.
 
-Memory: mergekit executes the merge tensor by tensor (the inputs' safetensors shards opened lazily, the
-output written shard by shard of ``shard_size`` bytes), so peak memory scales with the *largest tensor*
-times the number of inputs (and the method's scratch: TIES sorts every task vector, int64 indices), not
-with the models' total size. For Qwen3 the largest tensor is the 152k-token embedding, so ``dtype:
-bfloat16`` roughly halves the peak; ``benchmarks/merge_memory.py`` measures it.
+Two engines compute the same arithmetic (``engine``): ``mergekit`` (its Python API, tensor by tensor) and
+``stream`` (``harness.merge.stream``: row blocks, each written straight to its place in the output). mergekit
+holds every input tensor whole in the compute dtype plus the method's scratch (TIES argsorts each task
+vector with int64 indices) and buffers an output shard, so its peak scales with the *largest tensor* times
+the inputs: 2-4x one model for four Qwen3 fine-tunes. ``stream`` holds a few blocks per input and stays
+within ~1.5x one model whatever the model's size. ``auto`` (the default) streams when one model's weights
+exceed ``STREAM_ABOVE`` bytes and uses mergekit below that, where its peak does not matter;
+``benchmarks/merge_memory.py`` measures both.
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ import yaml
 from harness.errors import UserError
 from harness.merge.checks import check_compatible, load_config
 from harness.merge.methods import Method, get_method, mergekit_config
+from harness.merge.stream import stream_merge
 from harness.recipe import MergeStage
 
 DTYPES = ("float32", "bfloat16", "float16")
+ENGINES = ("auto", "mergekit", "stream")
+STREAM_ABOVE = 1 << 30  # bytes of one model's weights above which ``auto`` streams
 
 
 def _check_knobs(method: Method, given: dict[str, object]) -> None:
@@ -48,15 +54,33 @@ def _version(pkg: str) -> str:
         return "unknown"
 
 
+_ITEM = {"F32": 4, "BF16": 2, "F16": 2, "F64": 8}
+
+
+def _copy_base_files(base: Path, out: Path, out_dtype: str) -> None:
+    """What mergekit writes besides the weights: the base's config (with the output dtype) and tokenizer."""
+    for f in base.iterdir():
+        if f.is_file() and not f.name.endswith(".safetensors") and f.name != "model.safetensors.index.json":
+            shutil.copy2(f, out / f.name)
+    cfg = load_config(base)
+    cfg.pop("torch_dtype", None)
+    cfg["dtype"] = out_dtype
+    (out / "config.json").write_text(json.dumps(cfg, indent=2))
+
+
 def merge(method_name: str, base: str | Path, models: list[str | Path], out: str | Path, *,
           weights: list[float] | None = None, density: float | None = None, lambda_: float | None = None,
           select_topk: float | None = None, seed: int | None = None, dtype: str | None = None,
-          names: list[str] | None = None, shard_size: str = "2B", defaults: MergeStage | None = None) -> dict:
+          names: list[str] | None = None, shard_size: str = "2B", defaults: MergeStage | None = None,
+          engine: str = "auto") -> dict:
     """Merge ``models`` (fine-tunes of ``base``) with one of the paper's methods; return merge_info.
 
     Unset settings take their defaults from ``defaults`` (a recipe's ``merge`` section; the paper's
     values when omitted). ``names`` label the models in merge_info (default: directory names).
+    ``engine``: ``auto``, ``mergekit`` or ``stream`` (see the module docstring).
     """
+    if engine not in ENGINES:
+        raise UserError(f"engine {engine!r} not supported; use one of {', '.join(ENGINES)}")
     method = get_method(method_name)
     _check_knobs(method, {"weights": weights, "density": density, "lambda": lambda_, "select_topk": select_topk})
     d = defaults or MergeStage()
@@ -92,19 +116,33 @@ def merge(method_name: str, base: str | Path, models: list[str | Path], out: str
     from mergekit.config import MergeConfiguration
     from mergekit.merge import MergeOptions, run_merge
 
-    options = MergeOptions(random_seed=seed, lazy_unpickle=True, out_shard_size=parse_kmb(shard_size),
+    model_bytes = sum(t.numel * _ITEM.get(t.dtype, 4) for t in index.values())
+    if engine == "auto":
+        engine = "stream" if model_bytes > STREAM_ABOVE else "mergekit"
+    try:
+        shard_bytes = parse_kmb(shard_size)
+    except (ValueError, TypeError):
+        raise UserError(f"shard size {shard_size!r}: give bytes with an optional K/M/B suffix (e.g. 2B)") from None
+    options = MergeOptions(random_seed=seed, lazy_unpickle=True, out_shard_size=shard_bytes,
                            copy_tokenizer=True, write_model_card=False, quiet=True, safe_serialization=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     t0 = time.time()
     try:
         config_yaml = yaml.safe_dump(cfg, sort_keys=False)
-        run_merge(MergeConfiguration.model_validate(cfg), str(tmp), options, config_source=config_yaml)
+        if engine == "mergekit":
+            run_merge(MergeConfiguration.model_validate(cfg), str(tmp), options, config_source=config_yaml)
+        else:
+            stream_merge(method.name, base_p, model_ps, tmp, weights=weights, density=density, lambda_=lambda_,
+                         select_topk=select_topk, seed=seed, dtype=dtype, out_dtype=cfg.get("out_dtype"),
+                         shard_bytes=shard_bytes)
+            _copy_base_files(base_p, tmp, cfg.get("out_dtype") or dtype)
         (tmp / "mergekit_config.yml").write_text(config_yaml)
         wall = time.time() - t0
         info = {
             "method": method.name,
             "mergekit_method": method.mergekit,
+            "engine": engine,
             "semantics": method.summary,
             "trimming": "per-tensor (mergekit)" if "density" in method.knobs else None,
             "base": str(base_p),

@@ -27,6 +27,7 @@ class StageContext:
     run_root: Path  # runs/<recipe.name>
     seed: int
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("mixmerge.stage"))
+    log_file: Path | None = None  # the stage log (runs/<recipe>/logs/<stage>.log); what ``log`` says lands there
 
     def model_dir(self, stage: str) -> Path:
         """The HF model directory of a finished upstream stage."""

@@ -1,4 +1,4 @@
-"""Runs a recipe's stages in order: skip what a matching manifest says is done, build the rest atomically.
+"""Builds a recipe's stages: skip what a matching manifest says is done, build the rest atomically.
 
 The inputs hash of a stage = its name, its kind's code version, the recipe sections it reads, the seed and the
 output ids of its upstream stages (so re-building an upstream stage invalidates everything below it). Machine
@@ -16,13 +16,14 @@ import subprocess
 import time
 import traceback
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from harness.errors import NotBuiltYet, UserError
+from harness.errors import NotBuiltYet, UserError, unknown
 from harness.pipeline.context import StageContext
-from harness.pipeline.stages import Stage, plan, select
+from harness.pipeline.stages import Kind, Stage, plan, resolve, select
 from harness.pipeline.store import RunStore
 from harness.recipe import Recipe
 
@@ -78,93 +79,113 @@ def device_seconds_default(wall: float) -> tuple[float, str]:
 @dataclass
 class Outcome:
     stage: str
-    state: str  # "cached" | "done" | "failed" | "not-built"
+    state: str  # "cached" | "done" | "failed" | "not-built" | "blocked"
     seconds: float = 0.0
     message: str = ""
 
 
+@contextmanager
+def stage_log(path: Path):
+    """Everything logged at INFO or above while a stage builds (ours, the data loaders', the libraries') also goes
+    to its log file (appended: the log of a failed attempt stays beside the next one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    top = logging.getLogger()
+    level = top.level
+    if top.getEffectiveLevel() > logging.INFO:
+        top.setLevel(logging.INFO)
+    top.addHandler(handler)
+    try:
+        yield
+    finally:
+        top.removeHandler(handler)
+        top.setLevel(level)
+        handler.close()
+
+
+def build_stage(recipe: Recipe, root: Path, stage: Stage, spec: Kind, h: str) -> Outcome:
+    """Build one stage into a temporary directory and commit it with its manifest (or record its failure).
+
+    A plain function of picklable arguments, so the Ray executor runs exactly this in a worker: the atomic
+    store, the manifest and the failure record are the same under every executor."""
+    store = RunStore(root)
+    try:
+        fn = resolve(stage.name, spec)
+    except NotBuiltYet as e:
+        return Outcome(stage.name, "not-built", message=str(e))
+    tmp = store.begin(stage.name)
+    logfile = store.log_path(stage.name)
+    ctx = StageContext(
+        recipe=recipe, name=stage.name, kind=stage.kind, param=stage.param, out=tmp,
+        inputs={d: store.stage_dir(d) for d in stage.deps}, run_root=root, seed=recipe.seed,
+        log=logging.getLogger(f"mixmerge.stage.{stage.name}"), log_file=logfile,
+    )
+    t0, cpu0 = time.time(), time.process_time()
+    with stage_log(logfile):
+        ctx.log.info("building %s (inputs %s) on %s pid %d", stage.name, h, platform.node(), os.getpid())
+        try:
+            extra = fn(ctx) or {}
+        except UserError as e:
+            ctx.log.error("%s", e)
+            store.fail(stage.name, tmp, str(e))
+            return Outcome(stage.name, "failed", time.time() - t0, f"{e} (log: {logfile})")
+        except Exception as e:  # a bug in a stage must not lose the finished stages: record and stop
+            tb = traceback.format_exc()
+            ctx.log.error("%s", tb)
+            store.fail(stage.name, tmp, tb)
+            return Outcome(stage.name, "failed", time.time() - t0,
+                           f"{type(e).__name__}: {e} (traceback in {logfile})")
+        wall = time.time() - t0
+        dev, device = device_seconds_default(wall)
+        manifest = {
+            "stage": stage.name, "kind": stage.kind, "param": stage.param, "status": "done",
+            "inputs_hash": h, "output_id": uuid.uuid4().hex, "upstream": list(stage.deps),
+            "recipe": recipe.name, "recipe_sections": {s: recipe.section_hash(s) for s in spec.sections},
+            "code_version": spec.version, "git_commit": git_commit(), "seed": recipe.seed,
+            "packages": package_versions(), "wall_seconds": round(wall, 3),
+            "cpu_seconds": round(time.process_time() - cpu0, 3), "device": device,
+            "device_seconds": round(dev, 3), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "started_unix": round(t0, 3), "finished_unix": round(time.time(), 3), "host": platform.node(),
+        }
+        manifest.update(extra)
+        store.commit(stage.name, tmp, manifest)
+        ctx.log.info("done in %.1fs", wall)
+    return Outcome(stage.name, "done", wall)
+
+
 class Runner:
+    """Hashing, skip/resume and manifests of one recipe's run store; which stage runs when and where is the
+    executor's (``harness.pipeline.executor``: local in order, or Ray)."""
+
     def __init__(self, recipe: Recipe, runs_dir: Path = Path("runs"), *, echo=print):
         self.recipe = recipe
-        self.root = Path(runs_dir) / recipe.name
+        self.root = Path(runs_dir).absolute() / recipe.name
         self.store = RunStore(self.root)
         self.echo = echo
 
     def stages(self, until: str | None = None) -> list[Stage]:
         return select(plan(self.recipe), until)
 
-    def run(self, until: str | None = None, force: tuple[str, ...] = (), keep_going: bool = False) -> list[Outcome]:
+    def run(self, until: str | None = None, force: tuple[str, ...] = (), keep_going: bool = False,
+            executor: str = "local", ray_address: str | None = None) -> list[Outcome]:
+        from harness.pipeline import executor as ex
+
         stages = self.stages(until)
         names = {s.name for s in stages}
         for f in force:
             if f not in names:
-                from harness.errors import unknown
-
                 raise unknown("stage", f, sorted(names))
-        outcomes: list[Outcome] = []
-        blocked: set[str] = set()
         t_all = time.time()
-        for i, st in enumerate(stages, 1):
-            tag = f"[{i:>2}/{len(stages)}] {st.name:<18}"
-            if blocked.intersection(st.deps):
-                blocked.add(st.name)
-                outcomes.append(Outcome(st.name, "blocked"))
-                self.echo(f"{tag} blocked (an upstream stage did not finish)")
-                continue
-            h = inputs_hash(self.recipe, st, self.store)
-            if st.name not in force and self.store.is_done(st.name, h):
-                outcomes.append(Outcome(st.name, "cached"))
-                self.echo(f"{tag} cached")
-                continue
-            outcome = self._build(st, h, tag)
-            outcomes.append(outcome)
-            if outcome.state != "done":
-                blocked.add(st.name)
-                if not keep_going:
-                    break
+        pool = ex.make_pool(executor, ray_address, self.recipe, self.root)
+        try:
+            outcomes = ex.execute(self, stages, set(force), keep_going, pool)
+        finally:
+            pool.close()
         done = sum(o.state in ("done", "cached") for o in outcomes)
         self.echo(f"{done}/{len(stages)} stages done in {time.time() - t_all:.1f}s; run store: {self.root}")
         return outcomes
-
-    def _build(self, st: Stage, h: str, tag: str) -> Outcome:
-        try:
-            fn = st.function()
-        except NotBuiltYet as e:
-            self.echo(f"{tag} not built yet: {e}")
-            return Outcome(st.name, "not-built", message=str(e))
-        self.echo(f"{tag} running ...")
-        tmp = self.store.begin(st.name)
-        ctx = StageContext(
-            recipe=self.recipe, name=st.name, kind=st.kind, param=st.param, out=tmp,
-            inputs={d: self.store.stage_dir(d) for d in st.deps}, run_root=self.root, seed=self.recipe.seed,
-            log=logging.getLogger(f"mixmerge.stage.{st.name}"),
-        )
-        t0, cpu0 = time.time(), time.process_time()
-        try:
-            extra = fn(ctx) or {}
-        except UserError as e:
-            self.store.fail(st.name, tmp, str(e))
-            self.echo(f"{tag} FAILED: {e}")
-            return Outcome(st.name, "failed", time.time() - t0, str(e))
-        except Exception as e:  # a bug in a stage must not lose the finished stages: record and stop
-            self.store.fail(st.name, tmp, traceback.format_exc())
-            self.echo(f"{tag} FAILED: {type(e).__name__}: {e} (traceback in {self.store.failed_root / st.name}.json)")
-            return Outcome(st.name, "failed", time.time() - t0, str(e))
-        wall = time.time() - t0
-        dev, device = device_seconds_default(wall)
-        manifest = {
-            "stage": st.name, "kind": st.kind, "param": st.param, "status": "done",
-            "inputs_hash": h, "output_id": uuid.uuid4().hex, "upstream": list(st.deps),
-            "recipe": self.recipe.name, "recipe_sections": {s: self.recipe.section_hash(s) for s in st.spec.sections},
-            "code_version": st.spec.version, "git_commit": git_commit(), "seed": self.recipe.seed,
-            "packages": package_versions(), "wall_seconds": round(wall, 3),
-            "cpu_seconds": round(time.process_time() - cpu0, 3), "device": device,
-            "device_seconds": round(dev, 3), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        manifest.update(extra)
-        self.store.commit(st.name, tmp, manifest)
-        self.echo(f"{tag} done in {wall:.1f}s")
-        return Outcome(st.name, "done", wall)
 
     def status_rows(self) -> list[dict]:
         rows = []

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.errors import NotBuiltYet, unknown
-from harness.recipe import DOMAINS, Recipe
+from harness.recipe import DOMAINS, Recipe, Resources
 
 
 @dataclass(frozen=True)
@@ -20,17 +20,18 @@ class Kind:
     version: str  # bump when the stage's code changes what it produces
     sections: tuple[str, ...]  # recipe sections whose content the output depends on
     issue: str  # where the capability is specified
+    resources: str | None = None  # recipe section whose `resources` a Ray task of this kind asks for (None: 1 CPU)
 
 
 KINDS: dict[str, Kind] = {
-    "base": Kind("harness.model.base_stage:base_stage", "4", ("base", "data"), "#2"),
-    "sft": Kind("harness.train.stages:sft_stage", "3", ("sft", "data"), "#6"),
-    "rl": Kind("harness.train.stages:grpo_stage", "3", ("grpo", "grpo_overrides", "data", "sandbox"), "#6"),
+    "base": Kind("harness.model.base_stage:base_stage", "4", ("base", "data"), "#2", "base"),
+    "sft": Kind("harness.train.stages:sft_stage", "3", ("sft", "data"), "#6", "sft"),
+    "rl": Kind("harness.train.stages:grpo_stage", "4", ("grpo", "grpo_overrides", "data", "sandbox"), "#6", "grpo"),
     # multi-task GRPO reads its own section only: changing it must not retrain the four single-domain models
-    "rl-multi": Kind("harness.train.stages:grpo_stage", "3", ("rl_multi", "data", "sandbox"), "#6"),
-    "merge": Kind("harness.merge.stages:merge_stage", "1", ("merge",), "#7"),
-    "opd": Kind("harness.train.stages:opd_stage", "3", ("opd", "data"), "#6"),
-    "eval": Kind("harness.eval.stages:eval_stage", "3", ("eval", "data", "sandbox"), "#12"),
+    "rl-multi": Kind("harness.train.stages:grpo_stage", "4", ("rl_multi", "data", "sandbox"), "#6", "rl_multi"),
+    "merge": Kind("harness.merge.stages:merge_stage", "1", ("merge",), "#7", "merge"),
+    "opd": Kind("harness.train.stages:opd_stage", "3", ("opd", "data"), "#6", "opd"),
+    "eval": Kind("harness.eval.stages:eval_stage", "3", ("eval", "data", "sandbox"), "#12", "eval"),
     "leaderboard": Kind("leaderboard.stages:leaderboard_stage", "1", ("eval",), "#12"),
     "analysis": Kind("harness.analysis.stages:analysis_stage", "1", ("eval",), "#7"),
     "report": Kind("harness.pipeline.report:report_stage", "1", ("eval",), "#8"),
@@ -52,17 +53,32 @@ class Stage:
         return KINDS[self.kind]
 
     def function(self) -> Callable:
-        module, _, attr = self.spec.fn.partition(":")
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as e:
-            if e.name and module.startswith(e.name):
-                raise NotBuiltYet(f"stage {self.name}: not built yet ({module} does not exist; issue {self.spec.issue})") from None
-            raise
-        fn = getattr(mod, attr, None)
-        if fn is None:
-            raise NotBuiltYet(f"stage {self.name}: not built yet ({self.spec.fn} missing; issue {self.spec.issue})")
-        return fn
+        return resolve(self.name, self.spec)
+
+
+def resolve(name: str, spec: Kind) -> Callable:
+    """The stage function ``spec.fn`` names (imported here, or in a Ray worker from the spec the driver sent)."""
+    module, _, attr = spec.fn.partition(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name and module.startswith(e.name):
+            raise NotBuiltYet(f"stage {name}: not built yet ({module} does not exist; issue {spec.issue})") from None
+        raise
+    fn = getattr(mod, attr, None)
+    if fn is None:
+        raise NotBuiltYet(f"stage {name}: not built yet ({spec.fn} missing; issue {spec.issue})")
+    return fn
+
+
+def resources_of(recipe: Recipe, stage: Stage) -> Resources:
+    """What a Ray task building ``stage`` asks for: its recipe section's ``resources`` (1 CPU for the rest)."""
+    section = stage.spec.resources
+    if section is None:
+        return Resources()
+    if section == "grpo" and stage.param in DOMAINS:
+        return recipe.grpo_for(stage.param).resources
+    return getattr(recipe, section).resources
 
 
 def plan(recipe: Recipe) -> list[Stage]:

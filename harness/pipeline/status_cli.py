@@ -31,4 +31,7 @@ def run(args: argparse.Namespace) -> int:
     Console().print(table)
     done = sum(r["state"] == "done" for r in rows)
     print(f"{done}/{len(rows)} done")
+    for r in rows:
+        if r["state"] == "failed":
+            print(f"{r['stage']} failed: its log (and traceback) is {runner.store.log_path(r['stage'])}")
     return 0

@@ -23,6 +23,10 @@ class RunStore:
     def stage_dir(self, name: str) -> Path:
         return self.root / name
 
+    def log_path(self, name: str) -> Path:
+        """The stage's log: outside the stage directory, so a failed build's log (and traceback) stays."""
+        return self.root / "logs" / f"{name}.log"
+
     def manifest(self, name: str) -> dict | None:
         path = self.stage_dir(name) / MANIFEST
         try:

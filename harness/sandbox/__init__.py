@@ -25,12 +25,20 @@ What it protects against (each line proved by the tests named in brackets, under
   program [test_hostile: leaves files / reads them, background process / sees it, SysV segment;
   test_pool::test_no_state_between_programs].
 - a dead, hung or tainted worker is replaced; ``run_many`` returns results in job order
-  [test_pool::test_tainted_dead_and_hung_workers_are_replaced, test_run_many_in_order]. Workers exit
+  [test_pool::test_tainted_dead_and_hung_workers_are_replaced, test_run_many_in_order]. A worker that dies
+  under a program, or one that cannot be replaced (the engine stopped answering), is reported as
+  ``sandbox_error`` for that job, never raised and never a failed program; the code verifier turns it into
+  an ``infra`` verdict [test_infra::test_worker_killed_mid_program_is_an_infra_verdict,
+  test_engine_gone_masks_the_samples_and_stops_the_step]. Workers exit
   (docker: and the engine removes them) when the harness process dies: their input pipe closes
   [test_pool::test_workers_go_away_when_the_harness_dies].
 - a program that exits early (``os._exit(0)``, ``sys.exit``, a signal) never passes a check: it needs
   the driver's result line carrying a nonce that is not in the program text
   [test_checks::test_exit_before_tests_never_passes, test_forged_marker_without_nonce_fails].
+- a result that fakes equality (an object whose ``__eq__`` always answers True, a subclass of int, a list
+  holding one) never passes: call-based results and the values HumanEval's ``check`` sees must be plain
+  built-in values [test_driver_lcb::test_results_that_fake_equality_fail_call_based,
+  test_humaneval_stub_faking_equality_fails_and_canonical_passes].
 
 What it does NOT protect against:
 - kernel exploits: the isolation is Linux namespaces, rlimits and (docker) cgroups plus the engine's

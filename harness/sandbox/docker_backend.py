@@ -171,7 +171,8 @@ class DockerWorker(Worker):
                     raise BrokenPipeError("worker does not take its program (hung)")
                 view = view[os.write(self.fd_in, view) :]
             return
-        assert self.sock is not None
+        if self.sock is None:  # killed (or never started): report it as a pipe that is gone
+            raise BrokenPipeError("worker container is gone")
         if select.select([self.sock], [], [], 0)[0] and not self.sock.recv(1, socket.MSG_PEEK):
             raise BrokenPipeError("worker container's stream is closed")
         self.sock.sendall(data)

@@ -4,6 +4,11 @@ sandbox (container or bubblewrap) running ``worker.py`` as its PID 1, spoken to 
 A worker that dies, does not answer within the program's wall-clock limit plus a grace period, or
 reports itself tainted (something survived the program) is killed and replaced before it takes the
 next program. ``run_many`` keeps every worker busy and returns results in the order of the jobs.
+
+Infrastructure failures are results, never exceptions, once the pool has started: a worker that dies or
+hangs under a program, or one that cannot be replaced (the engine stopped answering), gives that job
+``status="sandbox_error"`` (the sandbox failed, not the program; ``infra_failures`` counts them) and the slot
+tries to start a fresh worker for its next job. Callers decide what to do with it (retry, mask, stop).
 """
 
 from __future__ import annotations
@@ -36,6 +41,14 @@ class WorkerDied(Exception):
 
 class NotDelivered(WorkerDied):
     """The worker was gone before it got the program (safe to retry on a fresh worker)."""
+
+
+class ReplaceFailed(Exception):
+    """A dead worker could not be replaced (e.g. the engine stopped answering); carries the dead one."""
+
+    def __init__(self, worker: Worker, why: str):
+        super().__init__(why)
+        self.worker, self.why = worker, why
 
 
 class Worker(ABC):
@@ -128,6 +141,7 @@ class Pool:
         self._lock = threading.Lock()
         self._closed = False
         self.replaced = 0
+        self.infra_failures = 0  # jobs answered with status sandbox_error
         self.grace_s = GRACE_S
         self.spawned: list[Worker] = []  # every worker ever started (replacements included)
 
@@ -161,10 +175,11 @@ class Pool:
             self._all.discard(w)
         try:
             return self._new_worker()
-        except UserError:
-            raise
+        except UserError as e:
+            raise ReplaceFailed(w, f"{self.backend} sandbox: a worker could not be replaced ({why}): {e}") from None
         except Exception as e:
-            raise UserError(f"{self.backend} sandbox: a worker could not be replaced ({why}): {e}") from None
+            raise ReplaceFailed(w, f"{self.backend} sandbox: a worker could not be replaced ({why}): "
+                                   f"{type(e).__name__}: {e}") from None
 
     def close(self) -> None:
         self._closed = True
@@ -199,13 +214,23 @@ class Pool:
                 raw = w.receive(lim, self.grace_s)
             except WorkerDied as e:
                 w = self._retire(w, str(e))
-                return ExecResult.sandbox_error(f"{e}; worker replaced", time.monotonic() - t0)
+                return self._infra(f"{e}; worker replaced", t0)
             taint = raw.pop("tainted", "")
             if taint:
                 w = self._retire(w, f"tainted: {taint}")
+            if raw.get("status") == "sandbox_error":
+                self.infra_failures += 1
             return ExecResult(**raw, detail=f"worker replaced (tainted: {taint})" if taint else "")
+        except ReplaceFailed as e:  # the slot keeps its dead worker; its next job tries a fresh one again
+            w = e.worker
+            log.warning("%s", e.why)
+            return self._infra(e.why, t0)
         finally:
             self._idle.put(w)
+
+    def _infra(self, detail: str, t0: float) -> ExecResult:
+        self.infra_failures += 1
+        return ExecResult.sandbox_error(detail, time.monotonic() - t0)
 
     def run_many(self, jobs: list[Job]) -> list[ExecResult]:
         jobs = list(jobs)

@@ -22,9 +22,12 @@ class Limits:
     output_bytes: int = 1 << 20  # stdout and stderr each are cut there (flagged ``truncated``)
     tmpfs_mb: int = 64  # size of /tmp, the only writable place, which also bounds what a program can write
     # (the worker's own /tmp size is fixed when it starts: the pool's limits)
+    # LiveCodeBench-style checks: each test's own limit (lcb_runner/runner/parser.py:93); such a check's program
+    # gets (test_timeout_s + 1) x tests + 5 s of wall and CPU time instead of timeout_s / cpu_s (harness/sandbox/checks.py)
+    test_timeout_s: float = 6.0
 
     def __post_init__(self) -> None:
-        for name in ("timeout_s", "cpu_s", "memory_mb", "pids", "output_bytes", "tmpfs_mb"):
+        for name in ("timeout_s", "cpu_s", "memory_mb", "pids", "output_bytes", "tmpfs_mb", "test_timeout_s"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or value <= 0:
                 raise UserError(f"sandbox limit {name}={value!r}: must be a positive number")
@@ -42,7 +45,7 @@ class Limits:
     @classmethod
     def from_section(cls, section) -> Limits:
         """From ``harness.recipe.SandboxSection`` (or anything with the same attributes)."""
-        return cls(**{k: getattr(section, k) for k in cls.__dataclass_fields__})
+        return cls(**{k: getattr(section, k) for k in cls.__dataclass_fields__ if hasattr(section, k)})
 
 
 @dataclass(frozen=True)

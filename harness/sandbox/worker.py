@@ -35,7 +35,7 @@ import traceback
 PR_SET_DUMPABLE = 4
 # imported once in the pristine worker so that each forked program finds them loaded (copy-on-write)
 PRELOAD = (
-    "base64 bisect collections copy dataclasses decimal fractions functools hashlib heapq io itertools math "
+    "ast base64 bisect collections copy dataclasses datetime decimal fractions functools hashlib heapq io itertools math "
     "operator random re statistics string typing unittest"
 ).split()
 WRITABLE = ("/tmp", "/dev/shm", "/dev/mqueue")

@@ -1,5 +1,10 @@
 """Training data from the domain registry: the SFT blend and the (mixed) RL prompt stream.
 
+``rl_pools`` + ``mixed_stream`` are THE prompt stream of an RL stage for both training backends: the local TRL
+trainer reads it in order, the OpenRLHF launch writes it to its prompts file (``openrlhf/data.py``), so the same
+recipe and seed give the same prompts. Pools come from micro generators or any ``rl_data`` source (the Nemotron
+blend file, plain JSONL) with one limit rule (``data.<d>.rl``: 0 = no cap, ``domains.rl_data.cap``).
+
 Rows handed to TRL carry the whole example as JSON in an ``example`` column next to ``prompt`` and ``domain``:
 examples of different domains have labels of different shapes (a string, a list of tests, instruction ids with
 kwargs), which one Arrow column cannot hold, and the reward function needs the full row to route and verify it.
@@ -9,12 +14,14 @@ from __future__ import annotations
 
 import json
 import random
-
-from datasets import Dataset
+from typing import TYPE_CHECKING
 
 from domains.base import Example, MicroSplits
 from harness.errors import UserError, unknown
 from harness.recipe import Recipe
+
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 _SPLITS_CACHE: dict[tuple, MicroSplits] = {}
 
@@ -31,8 +38,8 @@ def splits(recipe: Recipe, domain: str, seed: int) -> MicroSplits:
     if d is None:
         raise unknown("data domain", domain, list(recipe.data))
     if d.source != "micro":
-        raise UserError(f"data.{domain}.source {d.source!r}: the local trainer reads micro data only; "
-                        "large sources go through the OpenRLHF backend (--backend openrlhf)")
+        raise UserError(f"data.{domain}.source {d.source!r}: SFT references and micro eval splits are generated "
+                        "(source micro); a non-micro recipe's SFT reads sft.dataset / sft.sources")
     key = (domain, seed, d.rl, d.sft, d.eval)
     if key not in _SPLITS_CACHE:
         _SPLITS_CACHE[key] = domain_api(domain).micro(seed=seed, n_rl=d.rl, n_sft=d.sft, n_eval=d.eval)
@@ -72,6 +79,12 @@ def sft_examples(recipe: Recipe, seed: int) -> list[Example]:
 
 
 def sft_dataset(recipe: Recipe, seed: int) -> Dataset:
+    from datasets import Dataset
+
+    from harness.train import sft_data
+
+    if sft_data.uses_blend(recipe.sft):  # the paper's blend of the Nemotron post-training datasets
+        return Dataset.from_list(list(sft_data.iter_blend(recipe.sft, seed)))
     rows = [{"messages": [*e["messages"], {"role": "assistant", "content": e["meta"]["response"]}]}
             for e in sft_examples(recipe, seed)]
     return Dataset.from_list(rows)
@@ -89,7 +102,8 @@ def mixed_stream(pools: dict[str, list[Example]], mix: dict[str, float], *, step
     shares = _shares(mix, "mix")
     for d in shares:
         if not pools.get(d):
-            raise UserError(f"no RL prompts for domain {d!r}")
+            raise UserError(f"domain {d!r} has a share in the mix but no examples (no RL prompts for domain {d!r}); "
+                            f"check recipe data.{d}")
     rng = random.Random(f"rl|{seed}")
     order = {d: [] for d in shares}
     owed = {d: 0.0 for d in shares}
@@ -111,9 +125,34 @@ def mixed_stream(pools: dict[str, list[Example]], mix: dict[str, float], *, step
     return out
 
 
+def rl_examples(recipe: Recipe, domain: str, seed: int) -> list[Example]:
+    """``domain``'s RL prompts as the recipe's ``data`` section says; a domain that gets no rows stops the stage."""
+    d = recipe.data.get(domain)
+    if d is None:
+        raise unknown("data domain", domain, list(recipe.data))
+    if d.source == "micro":
+        rows = list(splits(recipe, domain, seed).rl)
+    else:
+        rows = list(domain_api(domain).rl_data(d.source, limit=d.rl))
+    if not rows:
+        raise UserError(f"data.{domain}: source {d.source!r} gave no {domain} rows (the loader's WARNING lines "
+                        "say which subsets it saw); point the source at data with this domain or drop it from the mix")
+    return rows
+
+
+def rl_pools(recipe: Recipe, mix: dict[str, float], seed: int) -> dict[str, list[Example]]:
+    return {d: rl_examples(recipe, d, seed) for d in sorted(mix) if mix[d] > 0}
+
+
+def rl_stream(recipe: Recipe, mix: dict[str, float], *, steps: int, per_step: int, seed: int) -> list[Example]:
+    """The prompts of an RL stage, in order: what both backends train on."""
+    return mixed_stream(rl_pools(recipe, mix, seed), mix, steps=steps, per_step=per_step, seed=seed)
+
+
 def rl_dataset(recipe: Recipe, mix: dict[str, float], *, steps: int, per_step: int, seed: int) -> Dataset:
-    pools = {d: splits(recipe, d, seed).rl for d in mix if mix[d] > 0}
-    return Dataset.from_list([rl_row(e) for e in mixed_stream(pools, mix, steps=steps, per_step=per_step, seed=seed)])
+    from datasets import Dataset
+
+    return Dataset.from_list([rl_row(e) for e in rl_stream(recipe, mix, steps=steps, per_step=per_step, seed=seed)])
 
 
 def verifier():

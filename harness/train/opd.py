@@ -23,6 +23,7 @@ from transformers import PreTrainedModel
 from trl import DistillationTrainer
 
 from harness.errors import UserError
+from harness.ledger import TokenLedger, param_count
 
 
 class MultiTeacherDistillationTrainer(DistillationTrainer):
@@ -53,6 +54,7 @@ class MultiTeacherDistillationTrainer(DistillationTrainer):
                 self.teachers.append(prepare_deepspeed(t, self.accelerator))
             else:
                 self.teachers.append(self.accelerator.prepare_model(t, evaluation_mode=True))
+        self.ledger = TokenLedger(param_count(self.model))  # the student's N; teachers share its architecture
 
     def _generate_and_score_completions(self, inputs):
         out = super()._generate_and_score_completions(inputs)
@@ -62,6 +64,8 @@ class MultiTeacherDistillationTrainer(DistillationTrainer):
         out["teacher_idx"] = torch.tensor(
             [self.teacher_index[x["domain"]] for x in inputs], device=out["completion_ids"].device
         )
+        if self.model.training:  # on-policy samples, one teacher forward (no grad) and one student forward + backward
+            self.ledger.add_rollout(out["prompt_mask"], out["completion_mask"], nograd_forwards=1)
         return out
 
     def _compute_loss(self, unwrapped_student, inputs, num_items_in_batch):

@@ -19,6 +19,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from harness.errors import UserError, unknown
+from harness.ledger import CountingSandbox, TokenLedger, param_count
 from harness.pipeline.context import StageContext
 from harness.recipe import DOMAINS, GRPOStage, Recipe
 from harness.train import data
@@ -111,10 +112,23 @@ def run_sft(recipe: Recipe, base_dir: Path, out: Path, seed: int) -> dict:
         trainer = build_sft_trainer(recipe, model, tok, scratch, seed, [logger])
         ds = trainer.train_dataset
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds)})
+        ledger = TokenLedger(param_count(trainer.model))
+        ledger.add_trained(trainer._total_train_tokens)  # TRL's own count: attention-mask tokens of every batch
+        return _finish(trainer, tok, out, logger, clock, {"examples": len(ds), "compute_ledger": ledger.record()})
+
+
+def _openrlhf(ctx: StageContext) -> bool:
+    """Whether the stage's recipe section names ``backend: openrlhf`` (then it runs in the pinned image)."""
+    from harness.train.cli import backend_of
+
+    return backend_of(ctx.recipe, ctx.name) == "openrlhf"
 
 
 def sft_stage(ctx: StageContext) -> dict:
+    if _openrlhf(ctx):
+        from harness.train.openrlhf.stage import openrlhf_stage
+
+        return openrlhf_stage(ctx, "sft")
     return run_sft(ctx.recipe, ctx.model_dir("base"), ctx.out, ctx.seed)
 
 
@@ -140,14 +154,14 @@ def open_sandbox(recipe: Recipe, needed: bool):
     sec = recipe.sandbox
     sb = get_sandbox(sec.backend, Limits.from_section(sec), sec.workers, sec.image)
     try:
-        yield sb
+        yield CountingSandbox(sb)  # the ledger's sandbox_programs
     finally:
         close = getattr(sb, "close", None)
         if close:
             close()
 
 
-def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) -> dict:
+def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int, *, rollout: str = "decoder") -> dict:
     from harness.train.grpo import build_grpo_trainer
     from harness.train.rewards import RoutedReward
 
@@ -161,14 +175,23 @@ def run_grpo(recipe: Recipe, param: str, sft_dir: Path, out: Path, seed: int) ->
     verify = data.verifier()
     workers = recipe.sandbox.workers or os.cpu_count() or 1
     with open_sandbox(recipe, "code" in domains) as sb, _scratch(out) as scratch:
-        reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate)
+        reward = RoutedReward(verify, sandbox=sb, workers=workers, think_gate=g.think_gate,
+                              max_infra_share=recipe.sandbox.max_infra_failure_share)
         trainer = build_grpo_trainer(model, tok, ds, g, reward, out=scratch, seed=seed, shuffle=False,
-                                     callbacks=[logger])
+                                     callbacks=[logger], rollout=rollout)
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2)})
+        trainer.ledger.sandbox_programs = sb.programs if sb is not None else 0
+        return _finish(trainer, tok, out, logger, clock, {"domains": domains, "reward_seconds": round(reward.seconds, 2),
+                                                          "infra_failed": reward.infra_failed,
+                                                          "infra_retried": reward.infra_retried,
+                                                          "compute_ledger": trainer.ledger.record(), "rollout": rollout})
 
 
 def grpo_stage(ctx: StageContext) -> dict:
+    if _openrlhf(ctx):
+        from harness.train.openrlhf.stage import openrlhf_stage
+
+        return openrlhf_stage(ctx, "grpo")
     return run_grpo(ctx.recipe, ctx.param or "multi", ctx.model_dir("sft"), ctx.out, ctx.seed)
 
 
@@ -189,8 +212,7 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
     for t in teachers.values():
         t.requires_grad_(False)
     # samples_per_prompt on-policy samples of each prompt: the prompt is repeated (DistillationTrainer samples n=1)
-    stream = data.mixed_stream({d: data.splits(recipe, d, seed).rl for d in mix}, mix, steps=o.steps,
-                               per_step=o.prompts_per_step, seed=seed)
+    stream = data.rl_stream(recipe, mix, steps=o.steps, per_step=o.prompts_per_step, seed=seed)
     rows = [data.rl_row(e) for e in stream for _ in range(o.samples_per_prompt)]
     from datasets import Dataset
 
@@ -200,9 +222,15 @@ def run_opd(recipe: Recipe, sft_dir: Path, teacher_dirs: dict[str, Path], out: P
                                                   train_dataset=Dataset.from_list(rows), processing_class=tok,
                                                   callbacks=[logger])
         trainer.train()
-        return _finish(trainer, tok, out, logger, clock, {"teachers": sorted(teachers)})
+        return _finish(trainer, tok, out, logger, clock, {"teachers": sorted(teachers),
+                                                          "compute_ledger": trainer.ledger.record()})
 
 
 def opd_stage(ctx: StageContext) -> dict:
+    from harness.train.opd_placement import check_cuda
+
     teachers = {d: ctx.model_dir(f"rl-{d}") for d in DOMAINS if f"rl-{d}" in ctx.inputs}
+    where = check_cuda(ctx.model_dir("sft"), [teachers[d] for d in sorted(teachers) if ctx.recipe.opd.mix.get(d)])
+    if where:
+        ctx.log.info("%s", where)
     return run_opd(ctx.recipe, ctx.model_dir("sft"), teachers, ctx.out, ctx.seed)

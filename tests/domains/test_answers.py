@@ -73,3 +73,24 @@ def test_math_verify_is_time_limited_in_threads():
     th.join(60)
     assert not th.is_alive() and out["ok"] is False and out["s"] < 30
     assert equivalent("1/2", "0.5")  # the worker restarts after the kill
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Answer: 204\n\nThis answer is consistent with the constraints.", "204"),  # a later 'answer' word is no answer
+    ("The answer is 7.\nThis answer is checked below.", "7"),  # sentence form only without an Answer: line
+    ("**Answer:** 12", "12"), ("**Answer**: 12", "12"),
+    ("Explanation: because.\nExact Answer: 1/2\nConfidence: 80%", "1/2"),  # HLE's lines
+    ("I have no answer yet", None),
+])
+def test_answer_line_is_not_overridden(text, want):
+    assert final_answer(text) == want
+
+
+@pytest.mark.parametrize("text,offered,want", [
+    ("Answer: $B$", "ABCD", "B"), ("Answer: b", "ABCD", "B"), ("answer: $c$", "ABCD", "C"),  # simple-evals :26
+    ("Answer: I think it is B", "ABCDE", "B"), ("Answer: I think it is B", "ABCDEFGHIJ", "I"),
+    ("Answer: Because A fails", "ABCD", "A"), ("Answer: B\n\nThis answer is final: D is wrong", "ABCD", "B"),
+    ("Answer: \\boxed{C}", "ABCD", "C"), ("Answer: F", "ABCDE", None),
+])
+def test_answer_letter_offered(text, offered, want):
+    assert answer_letter(text, offered=offered) == want

@@ -8,16 +8,16 @@ from harness.errors import UserError
 
 # hand-written records in the Nemotron-3 Nano RL blend's format (see reference/paper_settings.md, "RL data")
 RECORDS = [
-    {"dataset": "math", "responses_create_params": {"input": [{"role": "user", "content": "What is 2+3?"}]},
+    {"dataset": "nano_v3_sft_profiled_dapo17k", "responses_create_params": {"input": [{"role": "user", "content": "What is 2+3?"}]},
      "expected_answer": "5"},
-    {"dataset": "stem_mcqa", "responses_create_params": {"input": [{"role": "system", "content": "Be brief."},
+    {"dataset": "nano_v3_sft_profiled_stem_mcqa", "responses_create_params": {"input": [{"role": "system", "content": "Be brief."},
                                                                    {"role": "user", "content": "Unit of force? A) N B) J"}]},
      "expected_answer": "a", "options": [{"A": "N"}, {"B": "J"}]},
-    {"dataset": "instruction_following", "responses_create_params": {"input": "Write in lowercase."},
+    {"dataset": "nano_v3_sft_profiled_instruction_following", "responses_create_params": {"input": "Write in lowercase."},
      "instruction_id_list": ["change_case:english_lowercase"], "kwargs": [{}], "prompt": "Write in lowercase."},
-    {"dataset": "competitive_coding", "responses_create_params": {"input": [{"role": "user", "content": "Sum two ints."}]},
+    {"dataset": "nano_v3_sft_profiled_comp_coding_50tests", "responses_create_params": {"input": [{"role": "user", "content": "Sum two ints."}]},
      "verifier_metadata": {"unit_tests": {"inputs": ["1 2\n", "3 4\n"], "outputs": ["3\n", "7\n"]}}},
-    {"dataset": "structured_outputs", "responses_create_params": {"input": "Give JSON."}},
+    {"dataset": "nano_v3_sft_profiled_structured_outputs", "responses_create_params": {"input": "Give JSON."}},
     {"dataset": "agentic_tools", "responses_create_params": {"input": "Call a tool."}},
 ]
 
@@ -46,7 +46,8 @@ def test_domain_filter_limit_and_ids():
 
 
 def test_unresolved_math_placeholder_is_an_error():
-    rec = {"dataset": "math", "responses_create_params": {"input": "x"}, "_hf_placeholder": {"row": 1}}
+    rec = {"dataset": "nano_v3_sft_profiled_skywork_no_omni", "responses_create_params": {"input": "x"},
+           "_hf_placeholder": {"row": 1}}
     with pytest.raises(UserError, match="create_nanov3_jsonl"):
         map_nemotron(rec, "blend.jsonl:7")
 
@@ -74,7 +75,7 @@ def test_micro_source():
 
 
 def test_coding_rows_keep_at_most_20_tests_deterministically():
-    rec = {"dataset": "competitive_coding", "responses_create_params": {"input": "x"},
+    rec = {"dataset": "nano_v3_sft_profiled_comp_coding_50tests", "responses_create_params": {"input": "x"},
            "verifier_metadata": {"unit_tests": {"inputs": [f"{i}\n" for i in range(50)], "outputs": [f"{i}\n" for i in range(50)]}}}
     a, b = map_nemotron(rec, "blend:3"), map_nemotron(rec, "blend:3")
     assert len(a["label"]["tests"]) == 20 and a == b and a["meta"]["tests_sampled_from"] == 50

@@ -105,3 +105,14 @@ def test_user_errors(tiny_model, tmp_path):
         evaluate(str(tmp_path / "nope"), ["micro-math"], tmp_path)
     with pytest.raises(UserError, match="unknown generation override"):
         evaluate(str(tiny_model), ["micro-math"], tmp_path, overrides={"temprature": 0.5})
+
+
+def test_think_gate_is_a_setting_the_results_record(oracle, tmp_path):
+    """The oracle's samples have no </think>: gated they all score 0; the gate enters the cache key and results."""
+    off = evaluate(oracle.url, ["micro-math"], tmp_path, k=4, limit=6, backend="openai", chunk=4)["micro-math"]
+    on = evaluate(oracle.url, ["micro-math"], tmp_path / "g", k=4, limit=6, backend="openai", chunk=4,
+                  think_gate=True)["micro-math"]
+    assert off["think_gate"] is False and on["think_gate"] is True and off["cache_key"] != on["cache_key"]
+    assert off["metrics"]["accuracy"] > 0 and on["metrics"]["accuracy"] == 0.0
+    rows = read_samples(tmp_path / "g" / "oracle" / "micro-math" / "samples.jsonl")
+    assert all("think_gate" in r["details"]["reason"] for r in rows)

@@ -37,6 +37,7 @@ def test_mismatched_architecture_is_one_clear_error(tiny_family, tmp_path):
     ({"method_name": "ties", "density": 1.5}, "outside"),
 ])
 def test_bad_settings(tiny_family, tmp_path, kwargs, message):
+    kwargs = dict(kwargs)  # the parameter dict is shared by every run of this test (e.g. mutmut's repeats)
     name = kwargs.pop("method_name")
     with pytest.raises(UserError, match=message):
         merge(name, tiny_family["base"], [tiny_family["m0"]], tmp_path / "out", **kwargs)

@@ -183,3 +183,34 @@ def test_mergekit_method_and_parameter_names_exist():
                               dtype="float32", out_dtype=None)
         used = set(cfg.get("parameters", {})) | set(cfg["models"][0].get("parameters", {}))
         assert used <= declared, (m.name, used - declared)
+
+
+def test_mergekit_config_shape_per_method():
+    """The config mergekit reads: per-model parameters only where a method has them, one entry per model."""
+    from harness.merge.methods import mergekit_config
+
+    kw = dict(density=0.5, lambda_=1.0, select_topk=0.5, dtype="bfloat16", out_dtype=None)
+    sce = mergekit_config(METHODS["sce"], "b", ["x", "y"], weights=[1.0, 1.0], **kw)
+    assert sce["models"] == [{"model": "x"}, {"model": "y"}] and sce["dtype"] == "bfloat16"
+    assert sce["parameters"] == {"select_topk": 0.5} and sce["base_model"] == "b"
+    with pytest.raises(ValueError):
+        mergekit_config(METHODS["ta"], "b", ["x", "y"], weights=[1.0], **kw)
+
+
+def test_unknown_method_message():
+    from harness.errors import UserError
+    from harness.merge.methods import get_method
+
+    with pytest.raises(UserError, match=r"^unknown merge method 'tie'; did you mean 'ties'\?"):
+        get_method("tie")
+
+
+@pytest.mark.parametrize("engine", ["mergekit", "stream"])
+def test_compute_dtype_is_used(tiny_family, tmp_path, engine):
+    """dtype bfloat16: the arithmetic runs in bf16 (every output value is a bf16 number, though saved as fp32)."""
+    paths, _, _ = _inputs(tiny_family, n=2)
+    merge("ta", tiny_family["base"], paths, tmp_path / "bf", dtype="bfloat16", engine=engine)
+    merge("ta", tiny_family["base"], paths, tmp_path / "fp", dtype="float32", engine=engine)
+    bf, fp = _load(tmp_path / "bf"), _load(tmp_path / "fp")
+    assert all(v.dtype == torch.float32 and torch.equal(v, v.bfloat16().float()) for v in bf.values())
+    assert not all(torch.equal(v, v.bfloat16().float()) for v in fp.values())

@@ -58,3 +58,23 @@ def test_cli_broken_recipe_exit_2_one_line(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "merge.methodz: unknown field" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_ray_resources_and_the_executor_never_enter_a_stage_hash():
+    from harness.recipe import Recipe
+
+    plain = Recipe(name="t")
+    placed = Recipe(name="t", executor={"kind": "ray", "address": "head:6379"},
+                    grpo={"resources": {"cpus": 16, "gpus": 8}}, merge={"resources": {"memory_gb": 48}},
+                    eval={"resources": {"gpus": 1}})
+    for section in ("grpo", "merge", "eval", "sft", "rl_multi", "opd", "base"):
+        assert placed.section_hash(section) == plain.section_hash(section), section
+    assert placed.grpo_for("code").resources.gpus == 8
+
+
+def test_eval_data_is_hashed_only_when_set():
+    from harness.recipe import Recipe
+
+    plain = Recipe(name="t")
+    assert Recipe(name="t", eval={"data": {}}).section_hash("eval") == plain.section_hash("eval")
+    assert Recipe(name="t", eval={"data": {"aime24": "x.jsonl"}}).section_hash("eval") != plain.section_hash("eval")

@@ -54,13 +54,14 @@ def test_forged_marker_without_nonce_fails(sandbox):
     assert not r.passed
 
 
-def test_stdio_whitespace_float_and_early_stop(sandbox):
-    code = "n = int(input())\nprint(n * 2,   n / 3)\nprint('seen', n, file=open('/tmp/seen', 'a'))\n"
+def test_stdio_whitespace_decimal_and_early_stop(sandbox):
+    """Tokens equal as Decimal pass (testing_util.py:404-418), a rounded float does not: no tolerance."""
+    code = "n = int(input())\nprint(n * 2,   n / 2)\nprint('seen', n, file=open('/tmp/seen', 'a'))\n"
     tests = [
-        {"input": "3\n", "output": "6 1.0\n"},
-        {"input": "4", "output": "  8\t1.3333333333\n\n"},
-        {"input": "5", "output": "11 1.6666666"},
-        {"input": "6", "output": "12 2.0"},
+        {"input": "3\n", "output": "6 1.50\n"},
+        {"input": "4", "output": "  8\t2\n\n"},
+        {"input": "5", "output": "10 2.5000001"},
+        {"input": "6", "output": "12 3.0"},
     ]
     r = check_stdio(sandbox, code, tests)
     assert (r.passed, r.n_passed, r.n_total) == (False, 2, 4)
@@ -93,7 +94,7 @@ def test_functional_leetcode_and_plain(sandbox):
         "def f(a, b):\n    return a / b\n",
         "f",
         [
-            {"input": [1, 3], "output": 0.3333333333},
+            {"input": [1, 4], "output": 0.25},
             {"input": [1, 0], "output": 0},
             {"input": [1, 1], "output": 1},
         ],
@@ -101,17 +102,17 @@ def test_functional_leetcode_and_plain(sandbox):
     assert (r.passed, r.n_passed) == (False, 1) and "ZeroDivisionError" in r.detail
     assert (
         check_many(
-            sandbox, [FunctionalCheck("def g(x):\n    return x\n", "g", [{"input": "true", "output": "1"}])]
+            sandbox, [FunctionalCheck("def g(x):\n    return x\n", "g", [{"input": "1", "output": "1.5"}])]
         )[0].passed
         is False
-    )  # True != 1 for booleans
+    )  # 1 != 1.5: strict equality, no tolerance (testing_util.py:268)
 
 
 def test_timeout_reports_progress(sandbox):
     code = "n = int(input())\nwhile n == 2:\n    pass\nprint(n)\n"
     tests = [{"input": str(i), "output": str(i)} for i in range(4)]
-    r = check_stdio(sandbox, code, tests, Limits(timeout_s=5, cpu_s=1, memory_mb=256, pids=32, tmpfs_mb=16))
-    assert (r.passed, r.n_passed, r.status) == (False, 2, "timeout")
+    r = check_stdio(sandbox, code, tests, test_timeout_s=1)
+    assert (r.passed, r.n_passed) == (False, 2) and "test 2: time limit exceeded" in r.detail
 
 
 def test_stdio_large_input_and_output(sandbox):

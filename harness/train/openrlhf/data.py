@@ -13,7 +13,6 @@ the reference assistant turn}``; OpenRLHF trains on the last (assistant) turn on
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -67,23 +66,15 @@ def allocate(n: int, shares: Mapping[str, float]) -> dict[str, int]:
 
 
 def sample_records(pools: Mapping[str, Sequence[Example]], shares: Mapping[str, float], n: int, seed: int,
-                   make=rl_record) -> list[dict]:
-    """``n`` records mixed by ``shares``: each domain's pool is shuffled and cycled (a new order per pass),
-    then the whole list is shuffled so every rollout batch mixes domains."""
-    rng = random.Random(seed)
-    out: list[dict] = []
-    for domain, k in allocate(n, shares).items():
-        pool = list(pools.get(domain) or [])
-        if not pool:
-            raise UserError(f"domain {domain!r} has a share in the mix but no examples; check recipe data.{domain}")
-        taken: list[Example] = []
-        while len(taken) < k:
-            order = pool[:]
-            rng.shuffle(order)
-            taken.extend(order[: k - len(taken)])
-        out.extend(make(ex) for ex in taken)
-    rng.shuffle(out)
-    return out
+                   make=rl_record, per_step: int | None = None) -> list[dict]:
+    """``n`` records mixed by ``shares``: the local trainer's own stream (``harness.train.data.mixed_stream``,
+    blocks of ``per_step`` = the rollout batch), so both backends train on the same prompts in the same order."""
+    from harness.train.data import mixed_stream
+
+    block = per_step or n
+    stream = mixed_stream({d: list(p) for d, p in pools.items()}, dict(shares), steps=-(-n // block),
+                          per_step=block, seed=seed)
+    return [make(ex) for ex in stream[:n]]
 
 
 def write_jsonl(path: Path, records: Sequence[dict]) -> Path:
@@ -97,17 +88,16 @@ def write_jsonl(path: Path, records: Sequence[dict]) -> Path:
 
 
 def domain_examples(recipe, domain: str, split: str) -> list[Example]:
-    """``split`` ("rl" | "sft") examples of ``domain`` from the domain registry, as the recipe's data section says."""
-    from domains import registry
+    """``split`` ("rl" | "sft") examples of ``domain``, through the same loaders as the local trainer
+    (``harness.train.data``): the same recipe and seed give both backends the same pools."""
+    from harness.train import data as local
 
-    dom = registry.get_domain(domain)
     spec = recipe.data.get(domain)
     if spec is None:
         raise UserError(f"recipe {recipe.name}: data.{domain} is missing; add it or drop {domain} from the mix")
-    if spec.source == "micro":
-        splits = dom.micro(recipe.seed, spec.rl, spec.sft, spec.eval)
-        return list(splits.rl if split == "rl" else splits.sft)
-    if split == "sft":
+    if split == "rl":
+        return local.rl_examples(recipe, domain, recipe.seed)
+    if spec.source != "micro":
         raise UserError(f"recipe {recipe.name}: data.{domain}.source={spec.source!r} has no SFT split; "
-                        "set sft.dataset to a chat dataset (hub id or JSONL of {messages})")
-    return list(dom.rl_data(spec.source, limit=spec.rl))
+                        "set sft.dataset to a chat dataset (hub id or JSONL of {messages}) or sft.sources")
+    return list(local.splits(recipe, domain, recipe.seed).sft)

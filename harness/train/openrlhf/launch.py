@@ -32,6 +32,7 @@ from pathlib import Path
 
 from harness.errors import UserError, unknown
 from harness.recipe import DOMAINS, GRPOStage, Recipe
+from harness.train import sft_data
 from harness.train.openrlhf import data, pinned
 
 OPD_MESSAGE = (
@@ -42,6 +43,7 @@ STAGES = ("sft", *(f"rl-{d}" for d in DOMAINS), "rl-multi", "opd-multi")
 KIND_OF = {"sft": "sft", "opd-multi": "opd", **{s: "grpo" for s in STAGES if s.startswith("rl-")}}
 REWARD_SOURCE = Path(__file__).with_name("reward_func.py")
 DEFAULT_GPUS = 8
+PASSED_BY_NAME = ("HF_TOKEN", "WANDB_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
     gpus: int = DEFAULT_GPUS  # per node
     nodes: int = 1
+    volumes: dict[str, str] = field(default_factory=dict)  # host path -> container path (":ro" suffix: read-only)
+    run_root: Path | None = None  # mounted at the same path; the container's working directory
 
     @property
     def flags(self) -> list[str]:
@@ -137,7 +141,9 @@ def plan(recipe: Recipe, kind: str, stage: str, run_root: Path, inputs: dict[str
         launch = _sft(recipe, work, model, res)
     else:
         launch = _grpo(recipe, stage, work, model, res)
-    launch.docker_argv = _docker_argv(res, run_root, model, launch.env)
+    launch.volumes = _volumes(run_root, model)
+    launch.run_root = run_root
+    launch.docker_argv = _docker_argv(res, run_root, launch.volumes, launch.env)
     return launch
 
 
@@ -149,7 +155,13 @@ def _sft(recipe: Recipe, work: Path, model: str, res: Resources) -> Launch:
                         f"optimiser step splits the batch evenly; use {res.world * max(1, cfg.batch_size // res.world)}")
     out, data_file = work / "model", None
     flags = ["--model.model_name_or_path", model]
-    if cfg.dataset:  # a chat dataset given by the recipe (hub id or path), read as is
+    if sft_data.uses_blend(cfg):  # the paper's blend from the Nemotron datasets, written by prepare()
+        if cfg.epochs != int(cfg.epochs):
+            raise UserError(f"sft.epochs {cfg.epochs}: OpenRLHF runs whole epochs over the blend; use an integer")
+        data_file = work / "sft.jsonl"
+        records = sum(sft_data.counts(cfg).values())
+        flags += ["--data.dataset", str(data_file), "--train.max_epochs", str(int(cfg.epochs))]
+    elif cfg.dataset:  # a chat dataset given by the recipe (hub id or path), read as is
         if cfg.epochs != int(cfg.epochs):
             raise UserError(f"sft.epochs {cfg.epochs}: OpenRLHF runs whole epochs over sft.dataset; use an integer")
         flags += ["--data.dataset", cfg.dataset, "--train.max_epochs", str(int(cfg.epochs))]
@@ -201,6 +213,8 @@ def _grpo(recipe: Recipe, stage: str, work: Path, model: str, res: Resources) ->
         "--data.max_len", str(max_len), "--rollout.max_new_tokens", str(cfg.max_completion_length),
         "--reward.remote_url", str(reward),
         "--algo.advantage.estimator", "group_norm",
+        # masks a prompt's group whose reward file marked an infrastructure failure (score NaN; reward_func.py)
+        "--algo.dynamic_filtering_enable", "--algo.dynamic_filtering_range", "-1", "2",
         "--rollout.batch_size", str(cfg.prompts_per_step),
         "--rollout.n_samples_per_prompt", str(cfg.group_size),
         "--train.batch_size", str(cfg.prompts_per_step * cfg.group_size),
@@ -229,7 +243,7 @@ def _grpo(recipe: Recipe, stage: str, work: Path, model: str, res: Resources) ->
         "--ckpt.load_enable", "--logger.tensorboard_dir", str(work / "tensorboard"), "--logger.logging_steps", "1",
     ]
     config = {"think_gate": cfg.think_gate, "sandbox": recipe.sandbox.model_dump(mode="json"),
-              "stage": stage, "domains": sorted(shares)}
+              "stage": stage, "domains": sorted(shares), "samples_per_step": cfg.prompts_per_step * cfg.group_size}
     return Launch(kind="grpo", stage=stage, image=res.image, docker_argv=[],
                   python_argv=["python", "-m", pinned.GRPO_MODULE, *flags], module=pinned.GRPO_MODULE,
                   workdir=work, data_file=data_file, output_dir=out, reward_file=reward, reward_config=config,
@@ -241,20 +255,26 @@ def _docker_socket() -> str:
     return host.removeprefix("unix://") if host.startswith("unix://") else "/var/run/docker.sock"
 
 
-def _docker_argv(res: Resources, run_root: Path, model: str, env: dict[str, str]) -> list[str]:
+def _volumes(run_root: Path, model: str) -> dict[str, str]:
     hf_home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface"))
+    vols = {str(run_root): str(run_root), str(hf_home): "/root/.cache/huggingface",
+            _docker_socket(): "/var/run/docker.sock"}
+    local = Path(model)
+    if model.startswith(("/", ".", "~")) and not local.resolve().is_relative_to(run_root):
+        vols[str(local.resolve())] = f"{local.resolve()}:ro"
+    return vols
+
+
+def _docker_argv(res: Resources, run_root: Path, volumes: dict[str, str], env: dict[str, str]) -> list[str]:
     env.update({"HF_HOME": "/root/.cache/huggingface", "DOCKER_HOST": "unix:///var/run/docker.sock",
                 "NCCL_DEBUG": "WARN"})
     argv = ["docker", "run", "--rm", "--gpus", "all", "--ipc=host", "--network=host",
-            "--ulimit", "memlock=-1", "--ulimit", "stack=67108864",
-            "-v", f"{run_root}:{run_root}", "-v", f"{hf_home}:/root/.cache/huggingface",
-            "-v", f"{_docker_socket()}:/var/run/docker.sock"]
-    local = Path(model)
-    if model.startswith(("/", ".", "~")) and not local.resolve().is_relative_to(run_root):
-        argv += ["-v", f"{local.resolve()}:{local.resolve()}:ro"]
+            "--ulimit", "memlock=-1", "--ulimit", "stack=67108864"]
+    for host, inside in volumes.items():
+        argv += ["-v", f"{host}:{inside}"]
     for k, v in sorted(env.items()):
         argv += ["-e", f"{k}={v}"]
-    for k in ("HF_TOKEN", "WANDB_API_KEY"):  # passed by name: the value never appears in the printed launch
+    for k in PASSED_BY_NAME:  # passed by name: the value never appears in the printed launch
         if k in os.environ:
             argv += ["-e", k]
     return [*argv, "-w", str(run_root), res.image]
@@ -309,11 +329,14 @@ def prepare(launch: Launch, recipe: Recipe, examples: dict[str, list] | None = N
     the domain registry as the recipe's ``data`` section says.
     """
     launch.workdir.mkdir(parents=True, exist_ok=True)
-    if launch.data_file:
+    if launch.data_file and launch.kind == "sft" and sft_data.uses_blend(recipe.sft):
+        sft_data.write_blend(recipe.sft, launch.data_file, recipe.seed)
+    elif launch.data_file:
         split = "sft" if launch.kind == "sft" else "rl"
         pools = examples if examples is not None else {d: data.domain_examples(recipe, d, split) for d in launch.shares}
         make = data.sft_record if launch.kind == "sft" else data.rl_record
-        records = data.sample_records(pools, launch.shares, launch.records, recipe.seed, make=make)
+        per_step = None if launch.kind == "sft" else grpo_settings(recipe, launch.stage)[0].prompts_per_step
+        records = data.sample_records(pools, launch.shares, launch.records, recipe.seed, make=make, per_step=per_step)
         data.write_jsonl(launch.data_file, records)
     if launch.reward_file:
         shutil.copyfile(REWARD_SOURCE, launch.reward_file)

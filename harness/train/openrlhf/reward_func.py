@@ -16,7 +16,18 @@ fallback when no engine answers and the container may create user namespaces).
 
 Settings come from ``reward_config.json`` beside this file (written by the launch): the recipe's
 ``sandbox`` section and the GRPO ``think_gate`` (reward 0 without a closing ``</think>``). A label that does
-not parse or a verifier that raises gives reward 0 and counts in ``reward_error`` — never a crashed rollout.
+not parse gives reward 0 and counts in ``reward_error`` — never a crashed rollout.
+
+Infrastructure failures (``Verdict.infra``: the sandbox or an engine failed, not the program; or a verifier
+that raised) are verified once more; if they persist the sample counts in ``infra_failure`` and its ``scores``
+is NaN (its ``rewards`` stays 0 so nothing downstream sees a NaN). OpenRLHF 0.11.2 has no per-sample mask: a
+reward of None is dropped by its executor and breaks the batch, so the launch enables its dynamic filtering
+with a range every real group mean lies inside (``--algo.dynamic_filtering_range -1 2``): the one comparison a
+NaN mean fails, so the prompt's whole group is left out and a fresh prompt is drawn
+(``SamplesGenerator._generate_vllm``). When more than ``sandbox.max_infra_failure_share`` of the last
+``samples_per_step`` samples this process scored failed, it writes the reason to ``INFRA_STOP`` beside this
+file, logs it and ends the engine actor (``os._exit``): Ray then stops the run, and the stage's log and that
+file say why in one line.
 
 Per-domain logging: for each RL domain ``d`` the logs carry ``{d}_share`` (1 if the sample is of ``d``) and
 ``{d}_reward`` (its reward if so, else 0); OpenRLHF averages over the batch, so the per-domain mean reward of
@@ -29,6 +40,7 @@ import atexit
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -94,8 +106,37 @@ def completion_of(query: str, prompt: str) -> str:
     return text
 
 
-def score_one(query: str, prompt: str, label: str) -> tuple[float, str | None, bool, bool]:
-    """(reward, domain, correct, error) for one sample."""
+def _verdict(domain: str, example: dict, completion: str):
+    from domains.base import Verdict
+
+    try:
+        return _domain(domain).verify(example, completion, sandbox=_sandbox() if domain == "code" else None)
+    except Exception as e:  # a verifier that cannot judge is an infrastructure failure, not a wrong answer
+        log.warning("reward: %s verifier raised on %s: %s: %s", domain, example["id"], type(e).__name__, e)
+        return Verdict.infra_failure(f"verifier raised {type(e).__name__}: {e}")
+
+
+def _window_check(infra: bool) -> None:
+    """Stop the run when too many recent samples could not be verified (see the module docstring)."""
+    cfg = _config()
+    limit = float((cfg.get("sandbox") or {}).get("max_infra_failure_share", 0.1))
+    size = int(cfg.get("samples_per_step") or 256)
+    with _lock:
+        win = _state.setdefault("window", [])
+        win.append(infra)
+        del win[:-size]
+        failed = sum(win)
+        if len(win) < size or failed / size <= limit:
+            return
+    why = (f"{failed} of the last {size} samples could not be verified after one retry ({failed / size:.0%} > "
+           f"sandbox.max_infra_failure_share {limit}): the sandbox or engine failed; fix it and run again")
+    Path(__file__).with_name("INFRA_STOP").write_text(why + "\n")
+    log.error("mixmerge reward: %s", why)
+    os._exit(70)
+
+
+def score_one(query: str, prompt: str, label: str) -> tuple[float, str | None, bool, bool, bool]:
+    """(reward, domain, correct, error, infra) for one sample."""
     try:
         rec = json.loads(label)
         domain = rec["domain"]
@@ -103,28 +144,31 @@ def score_one(query: str, prompt: str, label: str) -> tuple[float, str | None, b
                    "meta": rec.get("meta", {})}
     except (TypeError, ValueError, KeyError) as e:
         log.warning("reward: label is not our JSON {domain, label}: %s (%.80r)", e, label)
-        return 0.0, None, False, True
+        return 0.0, None, False, True, False
     completion = completion_of(query, prompt)
     if _config().get("think_gate") and "</think>" not in completion:
-        return 0.0, domain, False, False
-    try:
-        verdict = _domain(domain).verify(example, completion, sandbox=_sandbox() if domain == "code" else None)
-    except Exception as e:  # a verifier failure must cost the sample its reward, not the rollout
-        log.warning("reward: %s verifier raised on %s: %s: %s", domain, example["id"], type(e).__name__, e)
-        return 0.0, domain, False, True
-    return float(verdict.reward), domain, bool(verdict.correct), False
+        return 0.0, domain, False, False, False
+    verdict = _verdict(domain, example, completion)
+    if verdict.infra:  # retry once: a replaced worker or a recovered engine usually answers
+        verdict = _verdict(domain, example, completion)
+    _window_check(verdict.infra)
+    if verdict.infra:
+        return 0.0, domain, False, False, True
+    return float(verdict.reward), domain, bool(verdict.correct), False, False
 
 
 def reward_func(queries: list[str], prompts: list[str], labels: list[str], **_: Any) -> dict:
     t0 = time.perf_counter()
     rows = [score_one(q, p, lab) for q, p, lab in zip(queries, prompts, labels, strict=True)]
     rewards = torch.tensor([r[0] for r in rows], dtype=torch.float)
+    scores = torch.tensor([float("nan") if r[4] else r[0] for r in rows], dtype=torch.float)
     logs: dict[str, torch.Tensor] = {
         "correct": torch.tensor([float(r[2]) for r in rows]),
         "reward_error": torch.tensor([float(r[3]) for r in rows]),
+        "infra_failure": torch.tensor([float(r[4]) for r in rows]),
         "reward_seconds": torch.full((len(rows),), (time.perf_counter() - t0) / max(len(rows), 1)),
     }
     for d in RL_DOMAINS:
         logs[f"{d}_share"] = torch.tensor([float(r[1] == d) for r in rows])
         logs[f"{d}_reward"] = torch.tensor([r[0] if r[1] == d else 0.0 for r in rows])
-    return {"rewards": rewards, "scores": rewards.clone(), "extra_logs": logs}
+    return {"rewards": rewards, "scores": scores, "extra_logs": logs}

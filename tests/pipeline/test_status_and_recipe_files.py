@@ -50,7 +50,8 @@ def test_status_lists_every_stage_with_its_state(fake_stages, tmp_path, capsys, 
     assert {n for n, s in state.items() if s == "done"} == {"base", "sft", "rl-math"}
     assert state["rl-code"] == "failed"
     assert {s for n, s in state.items() if n not in ("base", "sft", "rl-math", "rl-code")} == {"pending"}
-    assert out.strip().splitlines()[-1] == f"3/{len(names)} done"
+    assert f"\n3/{len(names)} done\n" in out
+    assert out.strip().splitlines()[-1].startswith("rl-code failed: its log (and traceback) is ")  # status names it
     assert f"t: {runs / 't'}" in out.replace("\n", "")  # the title names the run root
 
 

@@ -128,3 +128,64 @@ def gpu(session: nox.Session) -> None:
               else sys.executable if importlib.util.find_spec("torch") else "python")
     session.run(python, str(ROOT / "benchmarks" / "gpu_check.py"), *session.posargs, external=True,
                 env={"PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})
+
+
+# Mutation testing: each module against its own fast tests (what kills a mutant of metrics.py must be a metrics
+# test, not an end-to-end run that happens to call it). Run by hand, not in CI; timings in the README.
+MUTANTS = {
+    "domains/answers.py": ["tests/domains/test_answers.py"],
+    "domains/math/verify.py": ["tests/domains/test_answers.py"],
+    "domains/science/verify.py": ["tests/domains/test_answers.py"],
+    "domains/code/verify.py": ["tests/domains/test_code_verify.py"],
+    "domains/instruction_following/verify.py": ["tests/domains/test_if_verify.py"],
+    "harness/sandbox/driver.py": ["tests/sandbox/test_driver_lcb.py", "tests/sandbox/test_documented_limits.py"],
+    "harness/merge/methods.py": ["tests/merge/test_merge_methods.py", "tests/merge/test_paper_settings.py",
+                                 "tests/merge/test_stream_engine.py", "tests/merge/test_merge_errors_cli_stage.py"],
+    "harness/eval/metrics.py": ["tests/eval/test_metrics.py"],
+    "harness/analysis/weights.py": ["tests/analysis/test_analysis_weights.py"],
+}
+# modules whose tests run torch: its thread pools do not survive mutmut's plain fork (every mutant times out)
+FORKSERVER = {"harness/analysis/weights.py", "harness/merge/methods.py"}
+
+
+@nox.session(python=False)
+def mutants(session: nox.Session) -> None:
+    """mutmut per module (pass module paths after --, default: every module in MUTANTS); results per module in
+    mutants-work/<module>/ (`cd` there and `mutmut results` / `mutmut show NAME`). Runs at nice 10."""
+    import shutil
+    import subprocess
+    import sys
+
+    bin_dir = VENV_BIN if VENV_BIN.exists() else Path(sys.executable).parent
+    unknown = [m for m in session.posargs if m not in MUTANTS]
+    if unknown:
+        session.error(f"no mutation target {unknown}; available: {', '.join(MUTANTS)}")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()
+    for module in session.posargs or MUTANTS:
+        work = ROOT / "mutants-work" / module.replace("/", "_").removesuffix(".py")
+        work.mkdir(parents=True, exist_ok=True)
+        for f in files:  # the tree as it is now (mutmut keeps its own results in work/mutants/)
+            if (ROOT / f).is_file():
+                (work / f).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / f, work / f)
+        # this module's selection replaces the all-modules one: [tool.mutmut] moves to setup.cfg, which mutmut
+        # reads when pyproject.toml has no [tool.mutmut]
+        pyproject = (work / "pyproject.toml").read_text()
+        assert pyproject.count("[tool.mutmut]") == 1, "pyproject.toml: expected one [tool.mutmut] table"
+        (work / "pyproject.toml").write_text(pyproject.replace("[tool.mutmut]", "[tool.mutmut-all-modules]"))
+        import tomllib
+
+        cfg = tomllib.loads(pyproject)["tool"]["mutmut"]
+        cfg.update(only_mutate=[module], pytest_add_cli_args_test_selection=MUTANTS[module],
+                   process_isolation="forkserver" if module in FORKSERVER else "fork")
+        lines = ["[mutmut]"] + [f"{k} =\n" + "".join(f"    {v}\n" for v in vals) if isinstance(vals, list)
+                                else f"{k} = {vals}" for k, vals in cfg.items()]
+        (work / "setup.cfg").write_text("\n".join(lines))
+        # PYTHONPATH: subprocesses of the tests import the mutated tree too. The folder must exist before mutmut
+        # starts, else Python caches the path as dead and the tests import the installed tree (no mutant is hit).
+        (work / "mutants").mkdir(exist_ok=True)
+        env = {"PYTHONPATH": str(work / "mutants"), "OMP_WAIT_POLICY": "PASSIVE"}
+        with session.chdir(work):
+            session.run("nice", "-n", "10", str(bin_dir / "mutmut"), "run", env=env, external=True)
+            session.run(str(bin_dir / "mutmut"), "results", env=env, external=True, success_codes=[0, 1])

@@ -1,5 +1,5 @@
-"""Suite-wide fixtures: where the shared public data lives, NLTK data offline, and the CI rule for engines:
-in CI (CI=true) a test that needs an engine fails when it is missing; elsewhere it skips with one line."""
+"""Suite-wide fixtures: where the shared public data lives, NLTK data offline. The CI rule for a missing engine,
+tool or data file (fail in CI, skip with one line elsewhere) is tests/need.py."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from need import need
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTERNAL = Path(os.environ.get("MIXMERGE_EXTERNAL", ROOT.parent / "shared" / "external"))
@@ -17,20 +18,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def require(ok: bool, what: str) -> None:
-    """Skip (locally) or fail (in CI) when a needed engine/tool is missing."""
-    if ok:
-        return
-    if in_ci():
-        pytest.fail(f"CI needs {what}", pytrace=False)
-    pytest.skip(f"missing: {what}")
-
-
 @pytest.fixture(scope="session")
 def external() -> Path:
-    require(EXTERNAL.exists(), f"the shared public data at {EXTERNAL}")
+    need(None if EXTERNAL.exists() else f"the shared public data at {EXTERNAL}")
     return EXTERNAL

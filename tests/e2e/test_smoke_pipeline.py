@@ -48,10 +48,13 @@ def test_whole_study_cold_cached_killed_and_deterministic(tmp_path):
     assert header == "variant,benchmark,metric,value,ci_low,ci_high,k,n,source"
     assert (root_a / "leaderboard" / "leaderboard.html").exists()
 
-    t0 = time.time()
-    cached = reproduce(tmp_path / "a", timeout=300)
+    # a cached re-run does no work: every stage reports cached and no stage's file is rewritten (what makes it
+    # fast, asserted without a clock: its wall time depends on the machine's load)
+    written = {p: p.stat().st_mtime_ns for p in root_a.glob("*/**/*") if p.is_file() and ".tmp" not in p.parts}
+    cached = reproduce(tmp_path / "a", timeout=600)
     assert cached.returncode == 0 and cached.stdout.count(" cached") == STAGES
-    assert time.time() - t0 < 60
+    rewritten = [str(p) for p, t in written.items() if not p.exists() or p.stat().st_mtime_ns != t]
+    assert not rewritten, rewritten[:5]
 
     # run b: SIGKILL while rl-science is being built, then resume
     runs_b = tmp_path / "b"

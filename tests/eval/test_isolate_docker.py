@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from need import need
 
 from harness.errors import UserError
 from harness.model.build import tiny_model_dir
@@ -49,15 +50,6 @@ print("PROBE " + json.dumps(r))
 """
 
 
-def _need(why: str | None) -> None:
-    """The suite-wide rule (tests/conftest.py): fail under CI=true, else skip with one line."""
-    if why is None:
-        return
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI needs {why}", pytrace=False)
-    pytest.skip(why)
-
-
 def mixmerge(*argv: str, timeout: int = 900) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("mixmerge")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "harness.cli"]
@@ -76,7 +68,7 @@ def client():
     from harness.sandbox.docker_backend import docker_client, engine_error
 
     why = engine_error()
-    _need(why and f"a Docker engine for --isolate docker: {why}")
+    need(why and f"a Docker engine for --isolate docker: {why}")
     return docker_client()
 
 
@@ -87,7 +79,7 @@ def image(client) -> str:
     try:
         build_cpu_image(IMAGE, say=lambda m: print(f"eval-image: {m}"))
     except UserError as e:
-        _need(f"the CPU eval image {IMAGE}: {e}")
+        need(f"the CPU eval image {IMAGE}: {e}")
     return IMAGE
 
 

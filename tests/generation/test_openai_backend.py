@@ -12,12 +12,17 @@ from harness.generation import Sampling, get_generator
 
 
 class FakeServer:
-    """Echo server: the completion is '<last user message>|<seed>|<i>'; can fail, stall or ignore n."""
+    """Echo server: the completion is '<last user message>|<seed>|<i>'; can fail, stall or ignore n.
 
-    def __init__(self, fail_first=0, ignore_n=False, delay=0.0, status=503):
+    ``gather=k``: a request is held until k requests are in flight together (or 10 s pass), so a test of the
+    client's concurrency does not depend on how fast this machine schedules threads."""
+
+    def __init__(self, fail_first=0, ignore_n=False, delay=0.0, status=503, gather=0):
         self.fail_left, self.ignore_n, self.delay, self.status = fail_first, ignore_n, delay, status
+        self.gather, self.gathered = gather, 0
         self.requests, self.in_flight, self.max_in_flight = [], 0, 0
         self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +48,9 @@ class FakeServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     fail = server.fail_left > 0
                     server.fail_left -= fail
+                    server.changed.notify_all()
+                    if server.gather and server.changed.wait_for(lambda: server.in_flight >= server.gather, 10):
+                        server.gathered += 1
                 time.sleep(server.delay)
                 with server.lock:  # leave before answering: the client may send its next request at once
                     server.in_flight -= 1
@@ -85,11 +93,13 @@ def test_generates_n_per_prompt_in_order_with_settings(server):
     assert len({r["seed"] for r in server.requests}) == 6  # a seed per request
 
 
-@pytest.mark.parametrize("server", [{"delay": 0.2}], indirect=True)
+@pytest.mark.parametrize("server", [{"gather": 3, "delay": 0.05}], indirect=True)
 def test_concurrency_is_bounded_and_used(server):
     g = get_generator("openai", server.url + "/v1", concurrency=3)
     g.generate(PROMPTS, 1, PARAMS, seed=0)
-    assert server.max_in_flight == 3
+    # the server holds each request until three are in flight: every request met two others (concurrency used) ...
+    assert server.gathered == len(PROMPTS), server.gathered
+    assert server.max_in_flight == 3  # ... and never a fourth (bounded)
 
 
 @pytest.mark.parametrize("server", [{"fail_first": 2}], indirect=True)

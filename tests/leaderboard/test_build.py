@@ -2,6 +2,7 @@ import csv
 import re
 
 import pytest
+from need import shared_file
 
 from harness.cli import main
 from harness.errors import UserError
@@ -39,9 +40,7 @@ def test_csv_long_format_measured_and_paper(results_dir, tmp_path):
 
 
 def test_reference_data_is_the_shared_copy():
-    shared = REFERENCE_DIR.parents[1] / ".." / "shared" / "reference"
-    if not shared.exists():
-        pytest.skip("../shared not beside the checkout")
+    shared = shared_file("reference")
     for name in ("main_results.csv", "merge_methods.csv", "gpu_hours.csv"):
         assert (REFERENCE_DIR / name).read_text() == (shared / name).read_text()
     # the paper's 33.2% claim from the stored table

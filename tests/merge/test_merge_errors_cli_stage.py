@@ -60,15 +60,38 @@ def test_cli_merges_and_reports_errors(tiny_family, tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
 
 
-def test_merge_stage_uses_recipe_and_four_rl_models(tiny_family, tmp_path, weights, make_finetune):
-    inputs = {}
-    for stage, src in [("sft", "base"), ("rl-math", "m0"), ("rl-code", "m1"), ("rl-science", "m2")]:
-        (tmp_path / stage).mkdir()
-        (tmp_path / stage / "model").symlink_to(tiny_family[src])
-        inputs[stage] = tmp_path / stage
-    (tmp_path / "rl-if").mkdir()
-    make_finetune(tiny_family["base"], tmp_path / "rl-if" / "model", seed=99)
-    inputs["rl-if"] = tmp_path / "rl-if"
+def _disjoint_finetune(base, out, i: int, n: int = 4):
+    """base + noise on the elements whose flat index is i mod n: each model's task vector has its own support."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(base, out)
+    g = torch.Generator().manual_seed(100 + i)
+    for f in sorted(out.glob("*.safetensors")):
+        sd = load_file(f)
+        for k, v in sd.items():
+            flat = v.flatten().clone()
+            flat[i::n] += 0.02 * torch.randn(flat[i::n].shape, generator=g, dtype=v.dtype)
+            sd[k] = flat.view(v.shape).contiguous()
+        save_file(sd, f, metadata={"format": "pt"})
+    return out
+
+
+def test_merge_stage_uses_recipe_and_four_rl_models(tiny_family, tmp_path, weights):
+    """ta-dare from the stage: each model's delta survives on ~density of its support, rescaled to keep its L1 norm,
+    and the merged delta is their sum (disjoint supports make each model's part readable in the output)."""
+    import torch
+
+    domains = ["math", "code", "science", "if"]
+    inputs = {"sft": tmp_path / "sft"}
+    inputs["sft"].mkdir()
+    (inputs["sft"] / "model").symlink_to(tiny_family["base"])
+    for i, d in enumerate(domains):
+        inputs[f"rl-{d}"] = tmp_path / f"rl-{d}"
+        inputs[f"rl-{d}"].mkdir()
+        _disjoint_finetune(tiny_family["base"], inputs[f"rl-{d}"] / "model", i)
     recipe = Recipe(name="t", merge={"dare_density": 0.5, "seed": 7})
     out = tmp_path / "stage-out"
     out.mkdir()
@@ -77,6 +100,25 @@ def test_merge_stage_uses_recipe_and_four_rl_models(tiny_family, tmp_path, weigh
     extra = merge_stage(ctx)
     info = extra["merge"]
     assert info["method"] == "ta_dare" and info["density"] == 0.5 and info["seed"] == 7
-    assert [m["name"] for m in info["models"]] == ["rl-math", "rl-code", "rl-science", "rl-if"]
+    assert [m["name"] for m in info["models"]] == [f"rl-{d}" for d in domains]
     assert extra["device"] == "cpu" and extra["device_seconds"] > 0
-    assert weights(out / "model")
+    base, merged = weights(tiny_family["base"]), weights(out / "model")
+    rl = [weights(inputs[f"rl-{d}"] / "model") for d in domains]
+    assert set(merged) == set(base)
+    kept, total = [0] * 4, [0] * 4
+    for k, b in base.items():
+        got = (merged[k].double() - b.double()).flatten()
+        for i, m in enumerate(rl):
+            assert not torch.equal(merged[k], m[k]), f"{k}: the merge is model {i}"
+            delta = (m[k].double() - b.double()).flatten()[i::4]
+            part = got[i::4]
+            on = part != 0
+            if part.numel() >= 256:  # (a 4-element norm vector may lose all its survivors by chance)
+                assert part.abs().sum().item() == pytest.approx(delta.abs().sum().item(), rel=0.02), k  # L1 kept
+                # survivors are the model's own delta, all rescaled by one factor (about 1/density)
+                ratio = part[on] / delta[on]
+                assert 1.5 < ratio.min().item() and ratio.max().item() / ratio.min().item() < 1.02, k
+            kept[i] += int(on.sum())
+            total[i] += part.numel()
+    for i in range(4):
+        assert kept[i] / total[i] == pytest.approx(0.5, abs=0.03), (i, kept[i], total[i])  # the dropped share

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
+from need import external_file
 
 from harness.sandbox import Limits
 from harness.sandbox.checks import (
@@ -18,13 +18,9 @@ from harness.sandbox.checks import (
     check_stdio,
 )
 
-HUMANEVAL = Path(__file__).resolve().parents[2] / "../shared/external/humaneval/HumanEval.jsonl.gz"
-
 
 def humaneval(n: int) -> list[dict]:
-    if not HUMANEVAL.exists():
-        pytest.skip(f"{HUMANEVAL} not present")
-    with gzip.open(HUMANEVAL, "rt") as f:
+    with gzip.open(external_file("humaneval/HumanEval.jsonl.gz"), "rt") as f:
         return [json.loads(line) for line in f][:n]
 
 

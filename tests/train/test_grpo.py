@@ -56,17 +56,48 @@ def test_recipe_settings_reach_trl(tmp_path):
     assert (a.top_k, a.temperature, a.max_completion_length, a.max_steps) == (0, g.temperature, 8, 2)
 
 
-def test_multi_task_run_logs_reward_per_domain_every_step(micro_model, tmp_path):
+def test_multi_task_run_logs_reward_per_domain_every_step(micro_model, tmp_path, monkeypatch):
+    """A real two-step multi-task run in which half of every group's completions are scored as the row's reference
+    answer and half as another domain's: the reward of each is 1 / 0, the log says 0.5 per domain, the model moves."""
+    from types import SimpleNamespace
+
+    import torch
+    from safetensors.torch import load_file
+
+    splits = data.splits  # RL prompts with a known right answer: the SFT examples whose reference is right
+    monkeypatch.setattr(data, "splits", lambda *a: SimpleNamespace(rl=right(splits(*a).sft)))
+
+    calls: list[tuple[list[dict], list[float]]] = []
+    call = RoutedReward.__call__
+
+    def half_right(self, prompts, completions, example, log_metric=None, **kw):
+        exs = [json.loads(e) for e in example]
+        refs = {e["domain"]: e["meta"]["response"] for e in exs}  # the wrong answer: another domain's reference
+        texts = [e["meta"]["response"] if i % 2 == 0 else next(v for d, v in refs.items() if d != e["domain"])
+                 for i, e in enumerate(exs)]
+        got = call(self, prompts, [[{"role": "assistant", "content": t}] for t in texts], example, log_metric, **kw)
+        calls.append((exs, got))
+        return got
+
+    monkeypatch.setattr(RoutedReward, "__call__", half_right)
     res = run_grpo(tiny_recipe(), "multi", micro_model, tmp_path, seed=0)
+    assert len(calls) == 2
+    for exs, got in calls:
+        assert got == [1.0 if i % 2 == 0 else 0.0 for i in range(len(exs))], (got, [e["domain"] for e in exs])
     rows = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2]
-    for row in rows:
-        for d in DOMAINS:
-            assert row[f"reward/{d}"] is not None and 0.0 <= row[f"reward/{d}"] <= 1.0
+    for row, (exs, got) in zip(rows, calls, strict=True):
+        for d in DOMAINS:  # the logged per-domain reward is the mean of that domain's verdicts in that step
+            mine = [r for e, r in zip(exs, got, strict=True) if e["domain"] == d]
+            assert row[f"reward/{d}"] == pytest.approx(sum(mine) / len(mine)), (d, row)
         assert row["completion_length"] > 0 and row["entropy"] is not None and row["step_time"] > 0
         assert row["time/generation_s"] > 0 and row["time/reward_s"] > 0
     assert (tmp_path / "model" / "model.safetensors").exists() and list((tmp_path / "tb").glob("events.*"))
     assert res["domains"] == list(sorted(DOMAINS)) and res["device_seconds"] > 0
+    # rewards that differ within a group give non-zero advantages: the policy update must move the weights
+    before, after = load_file(next(micro_model.glob("*.safetensors"))), load_file(tmp_path / "model" / "model.safetensors")
+    moved = [k for k in before if k in after and not torch.equal(before[k], after[k].to(before[k].dtype))]
+    assert len(moved) > len(before) // 2, f"{len(moved)} of {len(before)} tensors changed"
 
 
 @pytest.mark.slow

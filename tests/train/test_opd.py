@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from datasets import Dataset
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -65,3 +67,54 @@ def test_opd_stage_run_routes_four_teachers(micro_model, tmp_path):
     # identical student and teachers: reverse KL is 0 at the first step
     assert abs(rows[0]["loss"]) < 1e-5 and rows[0]["entropy"] > 0
     assert res["teachers"] == ["code", "if", "math", "science"] and (tmp_path / "model" / "model.safetensors").exists()
+
+
+def test_opd_stage_distills_each_domain_from_its_own_rl_stage(micro_model, tmp_path, monkeypatch):
+    """Four different teachers (the rl-<d> stage dirs): every row is distilled from the teacher of its domain."""
+    import shutil
+
+    import trl
+    from safetensors.torch import load_file, save_file
+    from train_helpers import tiny_recipe
+
+    from harness.pipeline.context import StageContext
+    from harness.train import opd
+    from harness.train.stages import opd_stage
+
+    inputs = {"sft": tmp_path / "in" / "sft"}
+    shutil.copytree(micro_model, inputs["sft"] / "model")
+    for i, d in enumerate(("math", "code", "science", "if")):
+        model = inputs.setdefault(f"rl-{d}", tmp_path / "in" / f"rl-{d}") / "model"
+        shutil.copytree(micro_model, model)
+        f = next(model.glob("*.safetensors"))
+        g = torch.Generator().manual_seed(i)
+        save_file({k: v + 0.05 * torch.randn(v.shape, generator=g) for k, v in load_file(f).items()}, f,
+                  metadata={"format": "pt"})
+
+    domain_of_prompt: dict[tuple, str] = {}
+    seen: list[tuple[str, str]] = []  # (row's domain, the teacher's stage dir)
+    generate, base_loss = opd.MultiTeacherDistillationTrainer._generate_and_score_completions, \
+        trl.DistillationTrainer._compute_loss
+
+    def spy_generate(self, rows):
+        out = generate(self, rows)
+        for r, ids in zip(rows, out["prompt_ids"].tolist(), strict=True):
+            domain_of_prompt[tuple(ids)] = r["domain"]
+        return out
+
+    def spy_loss(self, student, part, n):
+        teacher = Path(self.teacher_model.config._name_or_path).parent.name
+        seen.extend((domain_of_prompt[tuple(ids)], teacher) for ids in part["prompt_ids"].tolist())
+        return base_loss(self, student, part, n)
+
+    monkeypatch.setattr(opd.MultiTeacherDistillationTrainer, "_generate_and_score_completions", spy_generate)
+    monkeypatch.setattr(trl.DistillationTrainer, "_compute_loss", spy_loss)
+    recipe = tiny_recipe(opd={"steps": 2, "prompts_per_step": 8, "samples_per_prompt": 1})
+    ctx = StageContext(recipe=recipe, name="opd", kind="opd", param=None, out=tmp_path / "out", inputs=inputs,
+                       run_root=tmp_path, seed=0)
+    ctx.out.mkdir()
+    res = opd_stage(ctx)
+    assert res["teachers"] == ["code", "if", "math", "science"]
+    assert {d for d, _ in seen} == {"math", "code", "science", "if"}, seen  # every domain was distilled
+    wrong = [(d, t) for d, t in seen if t != f"rl-{d}"]
+    assert not wrong, f"rows distilled from another domain's teacher: {wrong}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 
 from train_helpers import tiny_recipe
@@ -36,7 +37,22 @@ def test_sft_run_writes_model_metrics_and_tensorboard(micro_model, tmp_path):
     assert (tmp_path / "model" / "model.safetensors").exists() and (tmp_path / "model" / "tokenizer.json").exists()
     rows = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2] and all(r["loss"] > 0 for r in rows)
+    # the loss on a random model's first batch is about ln(vocabulary): the model predicts nothing yet
+    assert abs(rows[0]["loss"] - math.log(len(load_model(micro_model)[1]))) < 1.5, rows[0]
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
     assert res["device_seconds"] > 0 and res["examples"] == 32 and not (tmp_path / "_trainer").exists()
     model, _ = load_model(tmp_path / "model")  # loads back as an HF model
     assert model.generation_config.eos_token_id is not None
+
+
+def test_sft_memorises_a_small_batch(micro_model, tmp_path):
+    """Eight math examples seen 30 times: what SFT must do is drive their loss down, not merely run."""
+    r = tiny_recipe(data={d: {"sft": 8 if d == "math" else 1, "rl": 1, "eval": 1}
+                          for d in ("math", "code", "science", "if", "general")},
+                    sft={"blend": {"math": 1.0}, "max_steps": 30, "batch_size": 8, "warmup_ratio": 0.0,
+                         "learning_rate": 1e-2, "min_lr_ratio": 1.0})
+    run_sft(r, micro_model, tmp_path, seed=0)
+    loss = [json.loads(x)["loss"] for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert len(loss) == 30
+    assert loss[-1] < 0.3 * loss[0], loss  # the same batch every step: memorised
+    assert sum(loss[-5:]) < sum(loss[:5]) * 0.4, loss

@@ -9,11 +9,11 @@ OpenRLHF (``utils/agent.py``, ``SingleTurnAgentExecutor``) loads the file with
 import asyncio
 import importlib.util
 import json
-import os
 import shutil
 
 import pytest
 import torch
+from need import need
 
 from harness.recipe import Recipe
 from harness.train.openrlhf import data, launch
@@ -103,9 +103,8 @@ def stdio_example(i: int) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.bwrap
-@pytest.mark.skipif(shutil.which("bwrap") is None and os.environ.get("CI") != "true",
-                    reason="bubblewrap not installed (code runs in the sandbox); in CI this fails instead")
 def test_multi_task_routes_each_sample_to_its_domain(tmp_path):
+    need(None if shutil.which("bwrap") else "bubblewrap (the code domain's rewards run in its sandbox)")
     from domains import registry
     from harness.sandbox import Limits, get_sandbox
 

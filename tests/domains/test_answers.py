@@ -94,3 +94,37 @@ def test_answer_line_is_not_overridden(text, want):
 ])
 def test_answer_letter_offered(text, offered, want):
     assert answer_letter(text, offered=offered) == want
+
+
+# Survivors of `nox -s mutants -- domains/answers.py` (each test below kills at least one; the rest are equivalent:
+# rsplit's maxsplit and index when only the last part is read, a placeholder for None text that holds no answer).
+def test_no_completion_leaves_no_text_after_thinking():
+    from domains.answers import after_thinking
+
+    assert after_thinking(None) == "" and after_thinking("a</think>b</think>c") == "c"
+
+
+@pytest.mark.parametrize("line, value", [("Answer: X", "X"), ("Answer: XX.", "XX"), ("Answer: **12**", "12")])
+def test_answer_values_lose_only_emphasis_and_the_final_period(line, value):
+    from domains.answers import answer_line
+
+    assert answer_line(line) == value
+
+
+def test_the_later_of_an_answer_line_and_a_boxed_letter_wins_by_position():
+    from domains.answers import answer_letter
+
+    assert answer_letter("\\boxed{A}\nAnswer: B", offered="ABCD") == "B"
+    assert answer_letter("Answer: B\n\\boxed{A}", offered="ABCD") == "A"
+    assert answer_letter("\n" * 20 + "\\boxed{A}\nAnswer: B", offered="ABCD") == "B"  # offsets count the newlines
+    assert answer_letter("intro line here\n\\boxed{A} x\nAnswer: B", offered="ABCD") == "B"  # offsets accumulate
+    assert answer_letter("Answer: B\n\\boxed{E}", n_choices=4) == "B"  # a boxed letter not offered is no answer
+
+
+def test_answer_letter_edges():
+    from domains.answers import MAX_ANSWER_CHARS, answer_letter, final_answer
+
+    assert answer_letter("Answer: A", n_choices=0) is None
+    assert answer_letter("Answer: B's the one", offered="ABCD") == "B"  # a leading capital letter commits
+    assert final_answer("Answer: " + "1" * MAX_ANSWER_CHARS) == "1" * MAX_ANSWER_CHARS
+    assert final_answer("Answer: " + "1" * (MAX_ANSWER_CHARS + 1)) is None

@@ -196,8 +196,7 @@ def test_hostile_battery(backend_name, tmp_path):
         assert verdicts["200 MB of stdout"][0].status == "output_limit"
         assert verdicts["segfault via ctypes"][0].status == "error"
         # the resource attacks end by their cap, not by the clock (test_caps measures the caps themselves)
-        # the resource attacks end by their cap, not by the clock (test_caps measures the caps themselves)
-        assert verdicts["memory bomb"][0].detail == "MemoryError"  # the address-space cap
+        assert verdicts["memory bomb"][0].detail.split(" (line")[0] == "MemoryError"  # the address-space cap
         assert "Errno 11" in verdicts["fork bomb"][0].detail  # fork() refused: the pids cap
         assert verdicts["filling /tmp"][0].status == "error"  # ENOSPC killed it before its result line
         assert sb.replaced >= 1  # the SysV segment tainted the worker, which was replaced

@@ -33,8 +33,13 @@ def skips(junit: Path) -> list[tuple[str, str]]:
         sk = case.find("skipped")
         if sk is None:
             continue
-        file = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
-        out.append((f"{file}::{case.get('name')}", sk.get("message", "")))
+        name, why = case.get("name"), sk.get("message", "")
+        if not case.get("classname") and not case.get("file"):  # a whole module skipped at collection
+            file, why = name.replace(".", "/") + ".py", f"{why}: {sk.text or ''}"
+            name = "<module>"
+        else:
+            file = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
+        out.append((f"{file}::{name}", why))
     return out
 
 

@@ -90,3 +90,19 @@ def test_the_repo_allow_list_is_short_and_parses():
     rules = [ln for ln in (ROOT / ".ci" / "allowed-skips.txt").read_text().splitlines()
              if ln.strip() and not ln.startswith("#")]
     assert 0 < len(rules) <= 5
+
+
+def test_a_module_skipped_at_collection_is_judged_by_its_file_and_reason(tmp_path):
+    (tmp_path / "tests" / "pkg").mkdir(parents=True)
+    (tmp_path / "tests" / "pkg" / "test_m.py").write_text(
+        "import pytest\npytest.importorskip('no_such_module_here', reason='lives in nox -s elsewhere')\n"
+        "def test_x():\n    pass\n")
+    junit = tmp_path / "junit.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "tests"],
+                   cwd=tmp_path, capture_output=True, text=True)
+    allow = tmp_path / "allow.txt"
+    allow.write_text("tests/pkg/test_m.py::* :: nox -s elsewhere\n")
+    r = _skips(junit, allow)
+    assert r.returncode == 0 and "(allowed) tests/pkg/test_m.py::<module>" in r.stdout, r.stdout
+    allow.write_text("tests/pkg/test_m.py::* :: another reason\n")
+    assert _skips(junit, allow).returncode == 1

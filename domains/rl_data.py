@@ -222,9 +222,8 @@ def rl_data(domain: str, source: str, limit: int | None = None) -> Iterator[Exam
                             "use source 'nemotron:PATH'") from None
         return iter_nemotron(ds, domain, limit)
     if source.startswith("nemotron:"):
-        from harness.paths import external_dir
+        from harness.paths import expand_external
 
-        # a recipe may name the shared data folder machine-independently: ${MIXMERGE_EXTERNAL}
-        path = source.split(":", 1)[1].replace("${MIXMERGE_EXTERNAL}", str(external_dir()))
+        path = expand_external(source.split(":", 1)[1])
         return iter_nemotron(iter_jsonl(path), domain, limit, source=path)
     return iter_plain(source, domain, limit)

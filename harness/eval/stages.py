@@ -16,7 +16,7 @@ from pathlib import Path
 from domains.base import Suite
 from domains.registry import all_suites
 from harness.eval.runner import evaluate
-from harness.paths import external_dir
+from harness.paths import expand_external, external_dir
 from harness.pipeline.context import StageContext
 
 # public suite -> its file under the external data directory (native format)
@@ -41,7 +41,7 @@ def recipe_data(given: dict[str, str]) -> dict[str, str]:
 
     out = {}
     for suite, raw in given.items():
-        path = Path(raw.replace("${MIXMERGE_EXTERNAL}", str(external_dir())))
+        path = Path(expand_external(raw))
         if not path.exists():
             raise UserError(f"eval.data.{suite}: {path} does not exist (from {raw!r}; MIXMERGE_EXTERNAL is "
                             f"{external_dir()})")

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import random
-
 import pytest
+from pipeline_helpers import write_study
 
 from harness.eval.metrics import paired_bootstrap
 from harness.pipeline.report_pool import PooledScores, main, pooled_report
 
-SUITES = ["micro-math", "micro-code", "micro-science", "micro-if"]
-
-
-def write_eval(root, variant, acc, n=40, seed=0):
-    rng = random.Random(f"{variant}{seed}{root.name}")
-    for suite in SUITES:
-        d = root / f"eval-{variant}" / variant / suite
-        d.mkdir(parents=True)
-        with open(d / "samples.jsonl", "w") as f:
-            for i in range(n):
-                for _ in range(2):
-                    f.write(json.dumps({"id": f"{suite}-{i}", "prompt": "p", "completion": "c",
-                                        "correct": rng.random() < acc.get(suite, 0.3)}) + "\n")
-
 
 def make_run(root, multi_code=0.9):
-    write_eval(root, "sft", {})
-    for d in ("math", "code", "science", "if"):
-        write_eval(root, f"rl-{d}", {f"micro-{d}": 0.9})
-    write_eval(root, "rl-multi", {**{s: 0.9 for s in SUITES}, "micro-code": multi_code})
-    write_eval(root, "merge-ties", {s: 0.3 for s in SUITES})
-    return root
+    return write_study(root, multi={"micro-code": multi_code}, n=40, salt=root.name)
 
 
 def test_pooled_scores_are_the_union_of_the_seeds_problems(tmp_path):

@@ -79,10 +79,7 @@ def part_grpo(ctx: dict) -> str:
 
     steps = ctx["steps"]
     recipe = load_recipe("micro")
-    recipe = recipe.model_copy(update={
-        "grpo": recipe.grpo.model_copy(update={"steps": steps}),
-        "grpo_overrides": {d: {**o.model_dump(exclude_unset=True), "steps": steps} for d, o in recipe.grpo_overrides.items()},
-    })
+    recipe = recipe.with_grpo_steps(steps)
     out = ctx["work"] / "grpo"
     res = run_grpo(recipe, "math", ctx["model"], out, 0)
     logs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]

@@ -60,11 +60,7 @@ def main() -> None:
     recipe = load_recipe(args.recipe)
     work = Path(tempfile.mkdtemp(prefix="train-bench-"))
     model = args.model or micro_init(recipe, work / "init")
-    recipe = recipe.model_copy(update={
-        "grpo": recipe.grpo.model_copy(update={"steps": args.steps}),
-        "grpo_overrides": {d: {**o.model_dump(exclude_unset=True), "steps": args.steps}
-                           for d, o in recipe.grpo_overrides.items()},
-    })
+    recipe = recipe.with_grpo_steps(args.steps)
     print(f"model {model}; torch threads {torch.get_num_threads()}; {args.steps} steps per domain")
     rows = []
     for d, rollout in ((d, r) for d in args.domains for r in args.rollouts):

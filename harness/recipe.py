@@ -332,12 +332,9 @@ class EvalStage(Section):
         return self
 
 
-def _set_fields(over, **dump) -> dict:
-    """The fields an override sets: a validated ``GRPOOverride``, or the plain mapping ``model_copy(update=...)``
-    leaves unvalidated (benchmarks build recipes that way)."""
-    if over is None:
-        return {}
-    return over.model_dump(exclude_unset=True, **dump) if isinstance(over, BaseModel) else dict(over)
+def _set_fields(over: BaseModel | None, **dump) -> dict:
+    """The fields an override sets (none for a domain without one)."""
+    return {} if over is None else over.model_dump(exclude_unset=True, **dump)
 
 
 class Recipe(Section):
@@ -373,6 +370,14 @@ class Recipe(Section):
                 del data[section][key]
         sub = {p: data[p] for p in paths}
         return hashlib.sha256(json.dumps(sub, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_grpo_steps(self, steps: int) -> Recipe:
+        """This recipe with every single-domain GRPO run (and each domain's override) set to ``steps`` steps,
+        validated again (benchmarks and the GPU check time a few steps of the real recipe)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        data["grpo"]["steps"] = steps
+        data["grpo_overrides"] = {d: {**o, "steps": steps} for d, o in data["grpo_overrides"].items()}
+        return Recipe.model_validate(data)
 
     def grpo_for(self, domain: str) -> GRPOStage:
         return GRPOStage(**{**self.grpo.model_dump(), **_set_fields(self.grpo_overrides.get(domain))})

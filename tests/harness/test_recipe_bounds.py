@@ -86,3 +86,13 @@ def test_lcb_windows_are_recipe_fields_with_the_documented_defaults(tmp_path):
     assert out[0].startswith("eval: lcb_windows: unknown LiveCodeBench suite 'lcb-v7'; did you mean")
     out = _problems(tmp_path, "eval: {lcb_windows: {lcb-v5: {release: v5, start: 2025-03-01, end: 2025-01-01}}}\n")
     assert out[0].startswith("eval: lcb_windows.lcb-v5: LiveCodeBench window v5: start 2025-03-01 is after end")
+
+
+def test_with_grpo_steps_sets_every_single_domain_run_and_revalidates():
+    r = load_recipe("micro")
+    short = r.with_grpo_steps(3)
+    assert short.grpo.steps == 3 and all(short.grpo_for(d).steps == 3 for d in ("math", "code", "science", "if"))
+    assert short.grpo_for("math").max_completion_length == r.grpo_for("math").max_completion_length  # overrides kept
+    assert short.rl_multi == r.rl_multi and short.data == r.data
+    with pytest.raises(Exception, match="greater than 0"):
+        r.with_grpo_steps(0)
